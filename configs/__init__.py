@@ -1,0 +1,1 @@
+"""Named presets as YAML data: render configs under render/."""

@@ -1,0 +1,1 @@
+"""Render presets: one YAML file per preset name."""

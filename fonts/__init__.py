@@ -1,0 +1,1 @@
+"""Open fonts shipped with glyphctx, each beside its licence (see README.md here)."""

@@ -1,0 +1,3 @@
+from glyphctx.cli.main import app
+
+app()

@@ -1,0 +1,298 @@
+"""Line breaking and pagination: text -> pages of positioned words, each line knowing its text span.
+
+Breaking works on boxes (unbreakable runs: a word, or one CJK character with the punctuation that may
+not be separated from it) and glue (spaces and tabs, which vanish at a line break). CJK text breaks
+between characters except where kinsoku forbids it; a box wider than a line is broken between
+characters. Spans are contiguous: a line owns its text up to the start of the next line, so the spans
+of all pages concatenate to the whole text.
+
+Word widths are whole pixels (each word keeps subpixel glyph positions inside it), so on ordinary
+left-aligned lines every word sits at a whole pixel and one space after the previous one; the
+rasteriser then assembles such a line from cached word cells with a single concatenation.
+
+Right-to-left paragraphs (first strong character Arabic or Hebrew) are set from the right margin with
+words ordered right to left; each word is shaped as a whole. This is word-level bidi, not the full
+Unicode bidirectional algorithm: a left-to-right phrase inside a right-to-left paragraph has its words
+in right-to-left order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import operator
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from glyphctx.render.config import RenderConfig
+from glyphctx.render.words import WordCache
+
+_CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3200-\u32ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f"
+)
+# kinsoku: may not start a line (attach to the box before) / may not end one (attach to the box after)
+_NO_START = "、。，．：；！？）］｝」』】〕〉》〙〗〟’”｠»ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻‐゠〜～…‥・"
+_NO_END = "（［｛「『【〔〈《〘〖〝‘“｟«"
+_BREAK_SPACE = " \u1680\u2000-\u200a\u205f\u3000"
+
+_TOKEN = re.compile(
+    rf"(?P<space>[{_BREAK_SPACE}]+)"
+    r"|(?P<tab>\t)"
+    rf"|(?P<box>[{_NO_END}]*[{_CJK}][{_NO_START}]*[,.:;!?)\]}}]*"
+    rf"|[{_NO_END}]*[^{_BREAK_SPACE}\t\u200b{_CJK}{_NO_END}]+[{_NO_START}]*"
+    rf"|[{_NO_END}]+)"
+    r"|(?P<other>.)",
+    re.DOTALL,
+)
+
+
+@dataclass(slots=True)
+class Line:
+    """One line: its boxes and their x positions (px, relative to `offset`), and the text it owns."""
+
+    start: int
+    end: int
+    boxes: list[str]
+    xs: list[float]
+    width: float  # natural width in px, from the first box's glue to the last box's end
+    last: bool  # ends its paragraph (never justified)
+    rtl: bool = False
+    regular: bool = False  # boxes are exactly one space apart: the line can be assembled from cells
+    glue: list[float] | None = None  # glue before each box (kept for justification)
+    offset: float = 0.0  # px from the page's left edge to the line's x origin (completed when placed)
+    baseline: float = 0.0  # px from the page's top, set when placed
+
+    @property
+    def items(self) -> list[tuple[str, float]]:
+        """(box, x from the page's left edge) pairs."""
+        return [(box, self.offset + x) for box, x in zip(self.boxes, self.xs)]
+
+
+@dataclass
+class PageLayout:
+    start: int
+    end: int
+    lines: list[Line]
+
+
+def _first_strong_rtl(paragraph: str) -> bool:
+    for char in paragraph:
+        bidi = unicodedata.bidirectional(char)
+        if bidi in ("R", "AL"):
+            return True
+        if bidi == "L":
+            return False
+    return False
+
+
+# paragraphs with none of these break only at ASCII spaces (the fast path)
+_NOT_PLAIN = re.compile(rf"[\t{_BREAK_SPACE[1:]}\u200b{_CJK}]")
+
+
+def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float):
+    """(boxes, box starts, glue before each box) of one paragraph.
+
+    Tab stops are measured from the paragraph's start, so they are exact on its first line (where code
+    and tables put them) and approximate on wrapped continuation lines.
+    """
+    space = words.width(" ")
+    paragraph = text[start:end]
+    if _NOT_PLAIN.search(paragraph) is None:
+        split = paragraph.split(" ")
+        if "" not in split:  # the common case, all in C: single spaces between words
+            starts = list(itertools.accumulate(map(len, split[:-1]), initial=start))
+            starts = list(map(operator.add, starts, range(len(starts))))  # one space after each word
+            return split, starts, [0.0] + [space] * (len(split) - 1)
+    boxes: list[str] = []
+    starts: list[int] = []
+    glue: list[float] = []
+    pending = 0.0
+    x = 0.0
+    for match in _TOKEN.finditer(text, start, end):
+        kind = match.lastgroup
+        if kind == "space":
+            pending += space * (match.end() - match.start())
+        elif kind == "tab":
+            stop = (math.floor((x + pending) / tab_width + 1e-9) + 1) * tab_width
+            pending = stop - x
+        else:
+            box = match.group()
+            boxes.append(box)
+            starts.append(match.start())
+            glue.append(pending)
+            x += pending + words.width(box)
+            pending = 0.0
+    return boxes, starts, glue
+
+
+def break_paragraph(text: str, start: int, end: int, width: float, words: WordCache, tab_width: float) -> list[Line]:
+    """Greedy line breaking of text[start:end] (one paragraph, no newline) into lines of `width` px.
+
+    Works on prefix sums: the last box that fits on a line is found by bisection, so the Python work
+    per line does not grow with the number of words on it.
+    """
+    if start == end:
+        return [Line(start, end, [], [], 0.0, True)]
+    boxes, starts, glue = _tokens(text, start, end, words, tab_width)
+    if not boxes:
+        return [Line(start, end, [], [], 0.0, True)]
+    rtl = _first_strong_rtl(text[start:end])
+    widths = words.widths(boxes)
+    if max(widths) > width:
+        boxes, starts, glue, widths = _split_wide(boxes, starts, glue, widths, width, words)
+    ends = list(itertools.accumulate(map(operator.add, glue, widths)))
+    lefts = list(map(operator.sub, ends, widths))
+    space = words.width(" ")
+    irregular = [m for m, g in enumerate(glue) if m and g != space]
+    lines: list[Line] = []
+    i, n = 0, len(boxes)
+    while i < n:
+        # a line starting at box i drops the glue before it, except on the paragraph's first line
+        base = 0.0 if i == 0 else lefts[i]
+        k = bisect.bisect_right(ends, base + width + 1e-6, i) - 1
+        if k < i:  # a box wider than the line (only possible for a single character): it goes alone
+            k = i
+        regular = not rtl and bisect.bisect_right(irregular, k) == bisect.bisect_right(irregular, i)
+        lines.append(
+            Line(start if i == 0 else starts[i], starts[k + 1] if k + 1 < n else end, boxes[i : k + 1],
+                 lefts[i : k + 1], ends[k] - base, k + 1 >= n, rtl, regular, glue[i : k + 1], -base)
+        )
+        i = k + 1
+    return lines
+
+
+def _split_wide(boxes, starts, glue, widths, width: float, words: WordCache):
+    """Boxes wider than a line become pieces that each fit, joined by zero glue (a break opportunity)."""
+    out_boxes, out_starts, out_glue, out_widths = [], [], [], []
+    for box, box_start, g, w in zip(boxes, starts, glue, widths):
+        if w <= width:
+            out_boxes.append(box), out_starts.append(box_start), out_glue.append(g), out_widths.append(w)
+            continue
+        char_widths = words.char_widths(box)
+        i = 0
+        while i < len(box):
+            j, acc = i, 0.0
+            while j < len(box) and (j == i or acc + char_widths[j] <= width + 1e-6):
+                acc += char_widths[j]
+                j += 1
+            while j < len(box) and unicodedata.combining(box[j]):  # marks stay with their base
+                j += 1
+            piece = box[i:j]
+            out_boxes.append(piece)
+            out_starts.append(box_start + i)
+            out_glue.append(g if i == 0 else 0.0)
+            out_widths.append(words.width(piece))
+            i = j
+    return out_boxes, out_starts, out_glue, out_widths
+
+
+def align(line: Line, width: float, mode: str, measure) -> float:
+    """Apply alignment to `line.xs` in place where needed; returns the shift to add to every x.
+
+    Shifts are whole pixels so aligned lines keep words on the pixel grid; justified and right-to-left
+    lines get per-box positions (and lose the fast cell assembly).
+    """
+    extra = max(width - line.width, 0.0)
+    shift = 0.0
+    if line.offset and (line.rtl or mode == "justify"):  # make positions relative to the line's start
+        line.xs = [x + line.offset for x in line.xs]
+        line.offset = 0.0
+    if mode == "justify" and not line.last and len(line.xs) > 1 and extra > 0:
+        stretchable = [1 if g > 0 else 0 for g in line.glue[1:]]
+        total = sum(stretchable)
+        if total:  # spread the slack over the spaces
+            done = list(itertools.accumulate(stretchable, initial=0))
+            line.xs = [x + extra * d / total for x, d in zip(line.xs, done)]
+        else:  # no spaces (CJK): spread it between all boxes
+            line.xs = [x + extra * k / (len(line.xs) - 1) for k, x in enumerate(line.xs)]
+        line.regular = False
+    elif mode == "center":
+        shift = float(math.floor(extra / 2))
+    elif mode == "right":
+        shift = float(math.floor(extra))
+    if line.rtl:
+        # a right-to-left paragraph starts at the right edge: mirror each box inside the column
+        line.xs = [width - (x + shift) - measure(box) for box, x in zip(line.boxes, line.xs)]
+        line.regular = False
+        return 0.0
+    return shift
+
+
+def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: float, descent: float) -> list[PageLayout]:
+    """Break every paragraph into lines and stack lines into columns and pages."""
+    scale = config.scale
+    col_width = config.text_width_pt * scale
+    line_h = config.line_height * scale
+    blank_h = line_h * config.blank_line_height
+    top = config.margin_top * scale
+    bottom = config.page_height * scale - config.margin_bottom * scale
+    tab_width = words.width(" ") * config.tab_size
+    baseline_in_box = (line_h - (ascent + descent)) / 2 + ascent
+    col_lefts = [
+        float(round((config.margin_left + c * (config.text_width_pt + config.column_gap)) * scale))
+        for c in range(config.columns)
+    ]
+
+    pages: list[PageLayout] = []
+    current: list[Line] = []
+    page_start = 0
+    column = 0
+    y = top
+
+    def new_column() -> None:
+        nonlocal column, y, current, page_start
+        column += 1
+        y = top
+        if column == config.columns:
+            end = current[-1].end if current else page_start
+            pages.append(PageLayout(page_start, end, current))
+            page_start = end
+            current = []
+            column = 0
+
+    pos = 0
+    length = len(text)
+    while pos <= length:
+        newline = text.find("\n", pos)
+        para_end = length if newline < 0 else newline
+        lines = break_paragraph(text, pos, para_end, col_width, words, tab_width)
+        if newline >= 0:
+            lines[-1].end = newline + 1  # the newline belongs to the paragraph's last line
+        for line in lines:
+            height = line_h if line.boxes else blank_h
+            if y + height > bottom + 1e-6 and (current or y > top):
+                new_column()
+            if not line.boxes and y == top and (current or pages):
+                # a blank line never opens a column: its span joins the line before it
+                previous = current[-1] if current else pages[-1].lines[-1]
+                previous.end = line.end
+                if not current:
+                    pages[-1].end = page_start = line.end
+                continue
+            shift = align(line, col_width, config.align, words.width)  # may rebase line.xs: call it first
+            line.offset += col_lefts[column] + shift
+            line.baseline = y + baseline_in_box
+            current.append(line)
+            y += height
+        if newline < 0:
+            break
+        pos = newline + 1
+    if current or not pages:
+        pages.append(PageLayout(page_start, current[-1].end if current else length, current))
+    pages[-1].end = length
+    if pages[-1].lines:
+        pages[-1].lines[-1].end = length
+    return pages
+
+
+def ink_right(line: Line, measure) -> float:
+    """The right edge of a line's last box, in px from the page's left edge."""
+    if not line.boxes:
+        return 0.0
+    if line.rtl:
+        return line.offset + max(x + measure(b) for b, x in zip(line.boxes, line.xs))
+    return line.offset + line.xs[-1] + measure(line.boxes[-1])

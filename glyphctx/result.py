@@ -1,0 +1,65 @@
+"""`CompressResult`: what `glyphctx.compress` returns and what the CLI writes for each document."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from glyphctx.render import RenderedPage
+from glyphctx.render.config import RenderConfig
+from glyphctx.sources.document import Document
+from glyphctx.tokens import TokenBudget
+
+
+@dataclass
+class CompressResult:
+    """One document rendered into pages, with its token budget and the time each stage took."""
+
+    document: Document
+    text: str  # the normalised text the pages show; page spans index into it
+    config: RenderConfig
+    pages: list[RenderedPage]
+    budget: TokenBudget
+    timings: dict[str, float]  # seconds per stage: extract, normalise, render, tokens
+    source_pages: list[tuple[int | None, int, int]] = field(default_factory=list)  # (source page, start, end)
+    missing_chars: Counter = field(default_factory=Counter)
+    fallback_chars: Counter = field(default_factory=Counter)
+
+    @property
+    def ratio(self) -> float:
+        """Text tokens per visual token: the compression this rendering buys."""
+        return self.budget.ratio
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+    def page_text(self, index: int) -> str:
+        start, end = self.pages[index].span
+        return self.text[start:end]
+
+    def source_pages_of(self, index: int) -> list[int]:
+        """The source (PDF) page numbers whose text appears on rendered page `index`."""
+        start, end = self.pages[index].span
+        return [page for page, s, e in self.source_pages if page is not None and s < end and e > start]
+
+    def warnings(self) -> list[str]:
+        out = list(self.document.warnings)
+        if self.missing_chars:
+            shown = "".join(sorted(self.missing_chars)[:20])
+            out.append(
+                f"{sum(self.missing_chars.values())} characters ({len(self.missing_chars)} distinct: {shown!r}) "
+                "are in no shipped font and were drawn as missing-glyph boxes"
+            )
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.document.source,
+            "pages": len(self.pages),
+            "text_tokens": self.budget.text_tokens,
+            "visual_tokens": self.budget.visual_tokens,
+            "ratio": self.ratio,
+            "seconds": self.seconds,
+        }

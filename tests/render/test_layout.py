@@ -1,0 +1,146 @@
+"""Layout invariants: exact spans, nothing lost, nothing past the margins."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glyphctx.render import RenderConfig, render_text, word_cache
+from glyphctx.render.layout import layout_pages
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CHAPTER = (DATA / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8")
+
+
+def layouts(text, config):
+    words = word_cache(config)
+    return layout_pages(text, config, words, words.primary.ascent, words.primary.descent), words
+
+
+def check_spans(text, pages):
+    """Page and line spans are contiguous and cover the text exactly."""
+    assert pages[0].start == 0 and pages[-1].end == len(text)
+    for before, after in zip(pages, pages[1:]):
+        assert before.end == after.start
+    lines = [line for page in pages for line in page.lines]
+    for before, after in zip(lines, lines[1:]):
+        assert before.end == after.start
+    for page in pages:
+        if page.lines:
+            assert page.lines[0].start == page.start and page.lines[-1].end == page.end
+
+
+def drawn_text(text, pages):
+    return "".join(box for page in pages for line in page.lines for box, _ in line.items)
+
+
+@pytest.mark.parametrize("align", ["left", "right", "center", "justify"])
+@pytest.mark.parametrize("columns", [1, 2])
+def test_spans_cover_the_text_and_every_character_is_drawn_once(align, columns):
+    config = RenderConfig(page_width=300, page_height=220, columns=columns, align=align)
+    pages, words = layouts(CHAPTER, config)
+    assert len(pages) > 3
+    check_spans(CHAPTER, pages)
+    assert drawn_text(CHAPTER, pages) == "".join(CHAPTER.split())
+    col_width = config.text_width_pt * config.scale
+    lefts = [(config.margin_left + c * (config.text_width_pt + config.column_gap)) * config.scale for c in range(columns)]
+    for page in pages:
+        for line in page.lines:
+            # each line sits inside one column
+            box, x = line.items[0] if line.items else ("", lefts[0])
+            column_left = max(l for l in lefts if l <= x + 1e-6)
+            for box, x in line.items:
+                assert x >= column_left - 1e-6
+                assert x + words.width(box) <= column_left + col_width + 1e-6
+            for start, end in [(line.start, line.end)]:
+                assert "".join(b for b, _ in line.items) == "".join(CHAPTER[start:end].split())
+
+
+def test_justified_lines_reach_the_right_edge_except_paragraph_ends():
+    config = RenderConfig(page_width=300, page_height=2000, align="justify")
+    pages, words = layouts(CHAPTER, config)
+    right = config.margin_left * config.scale + config.text_width_pt * config.scale
+    for line in pages[0].lines:
+        if len(line.items) < 2:
+            continue
+        box, x = line.items[-1]
+        end = x + words.width(box)
+        if CHAPTER[line.end - 1] == "\n":  # last line of a paragraph stays ragged
+            continue
+        assert end == pytest.approx(right, abs=1e-6)
+
+
+def test_words_wider_than_a_line_break_between_characters():
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3
+    config = RenderConfig(page_width=120, page_height=400)
+    pages, words = layouts(f"a {word} b", config)
+    check_spans(f"a {word} b", pages)
+    lines = pages[0].lines
+    assert len(lines) >= 4
+    assert drawn_text(f"a {word} b", pages) == f"a{word}b"
+    width = config.text_width_pt * config.scale
+    for line in lines:
+        for box, x in line.items:
+            assert x + words.width(box) <= config.margin_left + width + 1e-6
+
+
+def test_cjk_breaks_between_characters_but_not_before_closing_punctuation():
+    text = "中文排版测试，这是一个很长的句子。日本語のテキスト「かぎかっこ」です。" * 6
+    config = RenderConfig(page_width=150, page_height=600)
+    pages, _ = layouts(text, config)
+    check_spans(text, pages)
+    lines = pages[0].lines
+    assert len(lines) > 5
+    for line in lines:
+        first = text[line.start]
+        assert first not in "，。」、", f"line starts with {first!r}"
+        assert text[line.end - 1] not in "「", "line ends with an opening bracket"
+
+
+def test_tabs_move_to_the_next_stop_and_indentation_is_kept():
+    config = RenderConfig(page_width=595, page_height=400, tab_size=4)
+    pages, words = layouts("\tx\n    y\nz", config)
+    (tab_line, indent_line, plain_line) = pages[0].lines
+    left = config.margin_left * config.scale
+    stop = 4 * words.width(" ")
+    assert tab_line.items[0][1] == pytest.approx(left + stop)
+    assert indent_line.items[0][1] == pytest.approx(left + stop)
+    assert plain_line.items[0][1] == pytest.approx(left)
+
+
+def test_blank_lines_take_a_line_but_never_open_a_page():
+    config = RenderConfig(page_width=300, page_height=60, margin_top=5, margin_bottom=5, line_height=10)
+    text = "\n".join(f"line {i}" for i in range(5)) + "\n\n" + "after"
+    pages, _ = layouts(text, config)
+    check_spans(text, pages)
+    for page in pages[1:]:
+        assert page.lines[0].items, "a page starts with a blank line"
+
+
+def test_right_to_left_paragraphs_are_set_from_the_right_margin():
+    text = "مرحبا بالعالم هذا نص عربي"
+    config = RenderConfig(page_width=400, page_height=200)
+    pages, words = layouts(text, config)
+    items = pages[0].lines[0].items
+    right = (config.page_width - config.margin_right) * config.scale
+    first_box, first_x = items[0]
+    assert first_x + words.width(first_box) == pytest.approx(right, abs=1e-6)
+    xs = [x for _, x in items]
+    assert xs == sorted(xs, reverse=True)  # logical order runs right to left
+    result = render_text(text, config)
+    assert (result.pages[0].image < 128).any()
+
+
+def test_combining_marks_stay_with_their_base_and_render():
+    text = "Cafe\u0301 na\u0308ive " * 40
+    result = render_text(text, RenderConfig(page_width=200, page_height=400))
+    assert not result.missing_chars
+    assert (result.pages[0].image < 128).sum() > 100
+
+
+def test_empty_and_whitespace_only_text_give_one_blank_page():
+    for text in ("", "\n\n", "   "):
+        result = render_text(text, RenderConfig(page_width=200, page_height=200))
+        assert len(result.pages) == 1
+        assert result.pages[0].span == (0, len(text))
+        assert (result.pages[0].image == 255).all()
