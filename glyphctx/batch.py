@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from glyphctx.api import DEFAULT_PROFILE, compress, resolve_config
-from glyphctx.errors import GlyphctxError, SourceError, UnreadablePathError
+from glyphctx.errors import GlyphctxError, OutputError, SourceError, UnreadablePathError
+from glyphctx.io.images import IMAGE_FORMATS
 from glyphctx.io.output import is_complete, job_key, read_manifest, write_result
 from glyphctx.sources import discover, load_document
 from glyphctx.tokens import get_profile, load_tokenizer
@@ -107,6 +108,8 @@ def compress_many(
     on_done: Callable[[DocumentStatus], None] | None = None,
 ) -> list[DocumentStatus]:
     """Compress every document under `inputs` into `output/<name>/`, resuming finished ones."""
+    if image_format not in IMAGE_FORMATS:  # a setting, not a document's fault: refuse before any work
+        raise OutputError(f"unknown image format {image_format!r}; choose one of {', '.join(IMAGE_FORMATS)}")
     render_config = resolve_config(config)
     if reflow is not None:
         render_config = render_config.replace(reflow=bool(reflow))

@@ -74,3 +74,10 @@ class ProfileError(GlyphctxError):
 
 class OutputError(GlyphctxError):
     """Outputs could not be written."""
+
+
+class KernelInputError(GlyphctxError, ValueError):
+    """A kernel was called with an argument it cannot take (shape, dtype, device, backend).
+
+    Also a `ValueError`, so PyTorch code that already catches argument errors keeps working.
+    """

@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,7 +28,7 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -74,7 +75,7 @@ def compress(
             return
     summary = totals(rows)
     if not quiet:
-        table = Table(title=f"glyphctx compress -> {output}", title_justify="left")
+        table = Table(title=f"glyphctx compress -> {escape(str(output))}", title_justify="left")
         for column, justify in (("document", "left"), ("status", "left"), ("pages", "right"),
                                 ("text tokens", "right"), ("visual tokens", "right"), ("ratio", "right"),
                                 ("seconds", "right")):
@@ -82,17 +83,20 @@ def compress(
         for row in rows:
             status = {"ok": "[green]ok[/green]", "skipped": "skipped", "failed": "[red]failed[/red]"}[row.status]
             ratio = f"{row.ratio:.2f}x" if row.visual_tokens else "-"
-            table.add_row(row.name, status, str(row.pages), f"{row.text_tokens:,}", f"{row.visual_tokens:,}", ratio,
-                          f"{row.seconds:.2f}")
+            table.add_row(escape(row.name), status, str(row.pages), f"{row.text_tokens:,}",
+                          f"{row.visual_tokens:,}", ratio, f"{row.seconds:.2f}")
         out.print(table)
         for row in rows:
             for warning in row.warnings:
-                err.print(f"[yellow]warning:[/yellow] {row.name}: {warning}", highlight=False)
+                err.print(f"[yellow]warning:[/yellow] {escape(row.name)}: {escape(warning)}", highlight=False,
+                          soft_wrap=True)
         failed = [r for r in rows if r.status == "failed"]
         if failed:
             err.print("[red]failed documents:[/red]")
             for row in failed:
-                err.print(f"  {row.source}: [{row.code}] {row.reason}", highlight=False, markup=False)
+                # one line per document, never wrapped: logs are grepped for "[code]"
+                err.print(f"  {row.source}: [{row.code}] {row.reason}", highlight=False, markup=False,
+                          soft_wrap=True)
     out.print(
         f"{summary['documents']} documents, {summary['ok']} compressed, {summary['skipped']} skipped, "
         f"{summary['failed']} failed; {summary['pages']} pages; {summary['text_tokens']:,} text tokens -> "

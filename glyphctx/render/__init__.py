@@ -76,7 +76,7 @@ def render_text(text: str, config: RenderConfig | None = None, progress=None) ->
     words = word_cache(config)
     primary = words.primary
     layouts = layout_pages(text, config, words, primary.ascent, primary.descent)
-    width = page_width_px(config, layouts, words)
+    width = page_width_px(config, layouts)
     table = colour_table(config)
     pages = []
     for index, layout in enumerate(layouts):

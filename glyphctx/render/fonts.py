@@ -103,11 +103,12 @@ class Face:
         self.ink_top = int(np.floor(-y_max * self._units)) - 1
         self.ink_bottom = int(np.ceil(-y_min * self._units)) + 1
         try:
-            self._pil = ImageFont.truetype(str(self.path), self.size_px, layout_engine=ImageFont.Layout.BASIC)
+            self._big = ImageFont.truetype(
+                str(self.path), self.size_px * OVERSAMPLE, layout_engine=ImageFont.Layout.BASIC
+            )
         except OSError as exc:
             raise FontError(f"{self.path}: FreeType cannot load it ({exc})") from None
         self._raqm: ImageFont.FreeTypeFont | None = None
-        self._big: ImageFont.FreeTypeFont | None = None
         self._advances: dict[str, float] = {}
         self._glyphs: dict[tuple[str, int], Glyph] = {}
 
@@ -146,7 +147,7 @@ class Face:
         small sizes; an oversampled glyph is effectively unhinted, and shifting it by whole oversampled
         pixels gives the subpixel phase for free.
         """
-        core, (dx, dy) = self._big_font().getmask2(char, mode="L", anchor="ls")
+        core, (dx, dy) = self._big.getmask2(char, mode="L", anchor="ls")
         width, height = core.size
         if width == 0 or height == 0:
             return Glyph(np.zeros((0, 0), np.uint8), 0, 0)
@@ -167,13 +168,6 @@ class Face:
         small = big.reshape(big.shape[0] // k, k, big.shape[1] // k, k).mean(axis=(1, 3))
         bitmap = np.clip(np.rint(small), 0, 255).astype(np.uint8)
         return Glyph(bitmap, (x0 - pad_left) // k, (dy - pad_top) // k)
-
-    def _big_font(self) -> ImageFont.FreeTypeFont:
-        if self._big is None:
-            self._big = ImageFont.truetype(
-                str(self.path), self.size_px * OVERSAMPLE, layout_engine=ImageFont.Layout.BASIC
-            )
-        return self._big
 
     def _to_glyph(self, core, dx: int, dy: int) -> Glyph:
         width, height = core.size

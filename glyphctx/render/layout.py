@@ -65,6 +65,7 @@ class Line:
     glue: list[float] | None = None  # glue before each box (kept for justification)
     offset: float = 0.0  # px from the page's left edge to the line's x origin (completed when placed)
     baseline: float = 0.0  # px from the page's top, set when placed
+    right: float = 0.0  # px from the page's left edge to the end of the line's last box, set when placed
 
     @property
     def items(self) -> list[tuple[str, float]]:
@@ -79,8 +80,13 @@ class PageLayout:
     lines: list[Line]
 
 
-def _first_strong_rtl(paragraph: str) -> bool:
-    for char in paragraph:
+_RTL_SCRIPTS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]")
+
+
+def _first_strong_rtl(text: str, start: int, end: int) -> bool:
+    if _RTL_SCRIPTS.search(text, start, end) is None:  # no Hebrew, Arabic, Syriac, ... at all
+        return False
+    for char in text[start:end]:
         bidi = unicodedata.bidirectional(char)
         if bidi in ("R", "AL"):
             return True
@@ -94,7 +100,7 @@ _NOT_PLAIN = re.compile(rf"[\t{_BREAK_SPACE[1:]}\u200b{_CJK}]")
 
 
 def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float):
-    """(boxes, box starts, glue before each box) of one paragraph.
+    """(boxes, box starts, glue before each box, whether all inner glue is one space) of one paragraph.
 
     Tab stops are measured from the paragraph's start, so they are exact on its first line (where code
     and tables put them) and approximate on wrapped continuation lines.
@@ -106,7 +112,7 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float)
         if "" not in split:  # the common case, all in C: single spaces between words
             starts = list(itertools.accumulate(map(len, split[:-1]), initial=start))
             starts = list(map(operator.add, starts, range(len(starts))))  # one space after each word
-            return split, starts, [0.0] + [space] * (len(split) - 1)
+            return split, starts, [0.0] + [space] * (len(split) - 1), True
     boxes: list[str] = []
     starts: list[int] = []
     glue: list[float] = []
@@ -126,7 +132,7 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float)
             glue.append(pending)
             x += pending + words.width(box)
             pending = 0.0
-    return boxes, starts, glue
+    return boxes, starts, glue, False
 
 
 def break_paragraph(text: str, start: int, end: int, width: float, words: WordCache, tab_width: float) -> list[Line]:
@@ -137,17 +143,18 @@ def break_paragraph(text: str, start: int, end: int, width: float, words: WordCa
     """
     if start == end:
         return [Line(start, end, [], [], 0.0, True)]
-    boxes, starts, glue = _tokens(text, start, end, words, tab_width)
+    boxes, starts, glue, single_spaced = _tokens(text, start, end, words, tab_width)
     if not boxes:
         return [Line(start, end, [], [], 0.0, True)]
-    rtl = _first_strong_rtl(text[start:end])
+    rtl = _first_strong_rtl(text, start, end)
     widths = words.widths(boxes)
     if max(widths) > width:
         boxes, starts, glue, widths = _split_wide(boxes, starts, glue, widths, width, words)
+        single_spaced = False
     ends = list(itertools.accumulate(map(operator.add, glue, widths)))
     lefts = list(map(operator.sub, ends, widths))
     space = words.width(" ")
-    irregular = [m for m, g in enumerate(glue) if m and g != space]
+    irregular = [] if single_spaced else [m for m, g in enumerate(glue) if m and g != space]
     lines: list[Line] = []
     i, n = 0, len(boxes)
     while i < n:
@@ -237,6 +244,7 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
         for c in range(config.columns)
     ]
 
+    plain_left = config.align == "left"
     pages: list[PageLayout] = []
     current: list[Line] = []
     page_start = 0
@@ -273,8 +281,15 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
                 if not current:
                     pages[-1].end = page_start = line.end
                 continue
-            shift = align(line, col_width, config.align, words.width)  # may rebase line.xs: call it first
-            line.offset += col_lefts[column] + shift
+            left = col_lefts[column]
+            if plain_left and not line.rtl:
+                line.offset += left
+                line.right = left + line.width
+            else:
+                shift = align(line, col_width, config.align, words.width)  # may rebase line.xs: call it first
+                line.offset += left + shift
+                stretched = line.rtl or (config.align == "justify" and not line.last)
+                line.right = left + (col_width if stretched else shift + line.width)
             line.baseline = y + baseline_in_box
             current.append(line)
             y += height
@@ -287,12 +302,3 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
     if pages[-1].lines:
         pages[-1].lines[-1].end = length
     return pages
-
-
-def ink_right(line: Line, measure) -> float:
-    """The right edge of a line's last box, in px from the page's left edge."""
-    if not line.boxes:
-        return 0.0
-    if line.rtl:
-        return line.offset + max(x + measure(b) for b, x in zip(line.boxes, line.xs))
-    return line.offset + line.xs[-1] + measure(line.boxes[-1])

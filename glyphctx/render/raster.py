@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from glyphctx.render.config import RenderConfig
-from glyphctx.render.layout import PageLayout, ink_right
+from glyphctx.render.layout import PageLayout
 from glyphctx.render.words import CELL_LEAD, WordCache
 
 
@@ -30,7 +30,7 @@ def colour_table(config: RenderConfig) -> np.ndarray:
     return table
 
 
-def page_width_px(config: RenderConfig, pages: list[PageLayout], words: WordCache) -> int:
+def page_width_px(config: RenderConfig, pages: list[PageLayout]) -> int:
     """The common page width: the full page, or cropped to the widest line plus the right margin.
 
     One width for the whole document keeps every page at the same visual-token cost.
@@ -38,7 +38,7 @@ def page_width_px(config: RenderConfig, pages: list[PageLayout], words: WordCach
     full = config.page_size_px[0]
     if not config.auto_crop_width:
         return full
-    widest = max((ink_right(line, words.width) for page in pages for line in page.lines), default=0.0)
+    widest = max((line.right for page in pages for line in page.lines), default=0.0)
     if widest <= 0:
         return full
     return max(1, min(full, int(math.ceil(widest + config.margin_right * config.scale))))

@@ -1,15 +1,15 @@
 """The error raised for bad arguments to the linear-attention functions.
 
-It derives from `GlyphctxError` (so batch code catches it with everything else glyphctx raises) and
-from `ValueError` (so plain PyTorch code that already catches argument errors keeps working).
+It derives from `KernelInputError`, a `GlyphctxError` (so batch code catches it with everything else
+glyphctx raises) and a `ValueError` (so PyTorch code that catches argument errors keeps working).
 """
 
 from __future__ import annotations
 
-from glyphctx.errors import GlyphctxError
+from glyphctx.errors import KernelInputError
 
 
-class LinearAttentionError(GlyphctxError, ValueError):
+class LinearAttentionError(KernelInputError):
     """An argument to a linear-attention function has the wrong shape, dtype, device or value.
 
     `argument` names the offending parameter; the message says what was expected and what came.

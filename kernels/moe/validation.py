@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import torch
 
-from glyphctx.errors import GlyphctxError
+from glyphctx.errors import KernelInputError
 
 #: dtypes a grouped matmul accepts (the accumulation is always fp32)
 FLOAT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 
-class MoEInputError(GlyphctxError, ValueError):
+class MoEInputError(KernelInputError):
     """A MoE kernel was called with an argument it cannot take (shape, dtype, device, offsets, backend)."""
 
     def __init__(self, argument: str, reason: str):

@@ -144,3 +144,13 @@ def test_empty_and_whitespace_only_text_give_one_blank_page():
         assert len(result.pages) == 1
         assert result.pages[0].span == (0, len(text))
         assert (result.pages[0].image == 255).all()
+
+
+def test_blank_line_height_sets_the_gap_between_paragraphs():
+    text = "first paragraph\n\nsecond paragraph"
+    for scale in (1.0, 0.25, 0.0):
+        config = RenderConfig(page_width=300, page_height=300, line_height=10, blank_line_height=scale)
+        pages, _ = layouts(text, config)
+        first, blank, second = pages[0].lines
+        assert second.baseline - first.baseline == pytest.approx(10 + 10 * scale)
+        check_spans(text, pages)

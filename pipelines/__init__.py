@@ -1,0 +1,1 @@
+"""Ray Data jobs over document collections, installed as `glyphctx.pipelines`."""
