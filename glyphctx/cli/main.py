@@ -98,7 +98,7 @@ def compress(
                 err.print(f"  {row.source}: [{row.code}] {row.reason}", highlight=False, markup=False,
                           soft_wrap=True)
     out.print(
-        f"{summary['documents']} documents, {summary['ok']} compressed, {summary['skipped']} skipped, "
+        f"{summary['documents']} document{'' if summary['documents'] == 1 else 's'}, {summary['ok']} compressed, {summary['skipped']} skipped, "
         f"{summary['failed']} failed; {summary['pages']} pages; {summary['text_tokens']:,} text tokens -> "
         f"{summary['visual_tokens']:,} visual tokens ({summary['ratio']:.2f}x) in {summary['seconds']:.1f} s",
         highlight=False,
@@ -145,6 +145,13 @@ def configs(
     for key, value in config.to_dict().items():  # JSON scalars and lists are valid YAML
         out.print(f"{key}: {json.dumps(value):<24} # {helps.get(key, '')}", highlight=False, markup=False,
                   soft_wrap=True)
+
+
+from glyphctx.cli.ingest import ingest  # noqa: E402  (verbs that live in their own modules)
+from glyphctx.cli.search import search  # noqa: E402
+
+app.command()(ingest)
+app.command()(search)
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m glyphctx`

@@ -30,11 +30,13 @@ def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):  # a full disk, a directory in the way: say which file
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import torch
 
-from glyphctx.errors import GlyphctxError
+from glyphctx.errors import KernelInputError
 
 SUPPORTED_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 
-class AttentionInputError(GlyphctxError, ValueError):
+class AttentionInputError(KernelInputError):
     """A tensor or option passed to an attention kernel is unusable (shape, dtype, device, backend)."""
 
 
@@ -35,6 +35,8 @@ def check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
         raise AttentionInputError(f"q and k: batch sizes differ, {q.shape[0]} vs {k.shape[0]}")
     if q.shape[3] != k.shape[3]:
         raise AttentionInputError(f"q and k: head dims differ, {q.shape[3]} vs {k.shape[3]}")
+    if q.shape[1] == 0 or q.shape[3] == 0:
+        raise AttentionInputError(f"q: needs at least one head and a head dim above 0, got shape {tuple(q.shape)}")
     if k.shape[1] == 0 or q.shape[1] % k.shape[1] != 0:
         raise AttentionInputError(
             f"q and k: query heads ({q.shape[1]}) must be a multiple of key/value heads ({k.shape[1]})"

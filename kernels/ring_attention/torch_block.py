@@ -24,13 +24,6 @@ def visible_key_end(q_start: int, q_end: int, k_len: int, causal: bool, causal_o
     return max(0, min(k_len, q_end + causal_offset))
 
 
-def visible_query_start(k_start: int, q_len: int, causal: bool, causal_offset: int) -> int:
-    """The first query that may see key `k_start` (and so any later key of its chunk)."""
-    if not causal:
-        return 0
-    return max(0, min(q_len, k_start - causal_offset))
-
-
 def _mask_tile(scores: torch.Tensor, q_start: int, k_start: int, causal: bool, causal_offset: int) -> None:
     """Set the invisible part of one score tile to -inf, in place; a no-op below the diagonal."""
     q_len, k_len = scores.shape[-2], scores.shape[-1]
@@ -52,7 +45,7 @@ def torch_block_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out: 
     batch, kv_heads, k_len = k.shape[0], k.shape[1], k.shape[2]
     group = q.shape[1] // kv_heads
     q_len, head_dim = q.shape[2], q.shape[3]
-    q5, out5, lse5 = q.unflatten(1, (kv_heads, group)), out.unflatten(1, (kv_heads, group)), lse.unflatten(1, (kv_heads, group))
+    q5, out5, lse5 = (t.unflatten(1, (kv_heads, group)) for t in (q, out, lse))
     for q_start in range(0, q_len, chunk):
         q_end = min(q_start + chunk, q_len)
         qc = q5[:, :, :, q_start:q_end].float()

@@ -55,6 +55,9 @@ def triton_block_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out:
     k_len = k.shape[2]
     group = q_heads // k.shape[1]
 
+    if q_len == 0 or batch == 0:
+        return
+
     def grid(meta):
         return (triton.cdiv(q_len, meta["BLOCK_M"]), batch * q_heads)
 
@@ -78,6 +81,8 @@ def triton_block_backward(dout: torch.Tensor, q: torch.Tensor, k: torch.Tensor, 
     q, k, v, dout = _unit_last(q), _unit_last(k), _unit_last(v), _unit_last(dout)
     _check_unit_last(("dq", dq), ("dk", dk), ("dv", dv), ("lse", lse), ("delta", delta))
     batch, q_heads, q_len, head_dim = q.shape
+    if batch == 0:
+        return
     kv_heads, k_len = k.shape[1], k.shape[2]
     group = q_heads // kv_heads
     common = dict(IS_CAUSAL=bool(causal), ACCUMULATE=bool(accumulate), PRECISION=_precision(q.dtype),
@@ -87,28 +92,30 @@ def triton_block_backward(dout: torch.Tensor, q: torch.Tensor, k: torch.Tensor, 
     def dq_grid(meta):
         return (triton.cdiv(q_len, meta["BLOCK_M"]), batch * q_heads)
 
-    attention_bwd_dq_kernel[dq_grid](
-        q, k, v, dout, lse, delta, dq,
-        q.stride(0), q.stride(1), q.stride(2),
-        k.stride(0), k.stride(1), k.stride(2),
-        v.stride(0), v.stride(1), v.stride(2),
-        dout.stride(0), dout.stride(1), dout.stride(2),
-        dq.stride(0), dq.stride(1), dq.stride(2),
-        lse.stride(0), lse.stride(1), delta.stride(0), delta.stride(1),
-        q_heads, *scalars, **common,
-    )
+    if q_len > 0:
+        attention_bwd_dq_kernel[dq_grid](
+            q, k, v, dout, lse, delta, dq,
+            q.stride(0), q.stride(1), q.stride(2),
+            k.stride(0), k.stride(1), k.stride(2),
+            v.stride(0), v.stride(1), v.stride(2),
+            dout.stride(0), dout.stride(1), dout.stride(2),
+            dq.stride(0), dq.stride(1), dq.stride(2),
+            lse.stride(0), lse.stride(1), delta.stride(0), delta.stride(1),
+            q_heads, *scalars, **common,
+        )
 
     def dkdv_grid(meta):
         return (triton.cdiv(k_len, meta["BLOCK_N"]), batch * kv_heads)
 
-    attention_bwd_dkdv_kernel[dkdv_grid](
-        q, k, v, dout, lse, delta, dk, dv,
-        q.stride(0), q.stride(1), q.stride(2),
-        k.stride(0), k.stride(1), k.stride(2),
-        v.stride(0), v.stride(1), v.stride(2),
-        dout.stride(0), dout.stride(1), dout.stride(2),
-        dk.stride(0), dk.stride(1), dk.stride(2),
-        dv.stride(0), dv.stride(1), dv.stride(2),
-        lse.stride(0), lse.stride(1), delta.stride(0), delta.stride(1),
-        kv_heads, *scalars, **common,
-    )
+    if k_len > 0:
+        attention_bwd_dkdv_kernel[dkdv_grid](
+            q, k, v, dout, lse, delta, dk, dv,
+            q.stride(0), q.stride(1), q.stride(2),
+            k.stride(0), k.stride(1), k.stride(2),
+            v.stride(0), v.stride(1), v.stride(2),
+            dout.stride(0), dout.stride(1), dout.stride(2),
+            dk.stride(0), dk.stride(1), dk.stride(2),
+            dv.stride(0), dv.stride(1), dv.stride(2),
+            lse.stride(0), lse.stride(1), delta.stride(0), delta.stride(1),
+            kv_heads, *scalars, **common,
+        )

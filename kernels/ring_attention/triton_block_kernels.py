@@ -79,7 +79,8 @@ def attention_fwd_kernel(
     for start_n in tl.range(0, k_end, BLOCK_N):
         offs_n = start_n + arange_n
         n_ok = offs_n < k_len
-        k_t = tl.load(k_ptr + offs_n[None, :] * stride_kt + offs_d[:, None], mask=d_ok[:, None] & n_ok[None, :], other=0.0)
+        k_t = tl.load(k_ptr + offs_n[None, :] * stride_kt + offs_d[:, None], mask=d_ok[:, None] & n_ok[None, :],
+                      other=0.0)
         scores = tl.dot(q, k_t, input_precision=PRECISION) * qk_scale
         visible = n_ok[None, :]
         if IS_CAUSAL:
@@ -90,7 +91,8 @@ def attention_fwd_kernel(
         probs = tl.exp2(scores - shift[:, None])
         rescale = tl.exp2(row_max - shift)
         row_sum = row_sum * rescale + tl.sum(probs, 1)
-        v = tl.load(v_ptr + offs_n[:, None] * stride_vt + offs_d[None, :], mask=n_ok[:, None] & d_ok[None, :], other=0.0)
+        v = tl.load(v_ptr + offs_n[:, None] * stride_vt + offs_d[None, :], mask=n_ok[:, None] & d_ok[None, :],
+                    other=0.0)
         acc = acc * rescale[:, None] + tl.dot(probs.to(v.dtype), v, input_precision=PRECISION)
         row_max = new_max
 
@@ -131,8 +133,10 @@ def attention_bwd_dq_kernel(
     m_ok = offs_m < q_len
     d_ok = offs_d < head_dim
     md_ok = m_ok[:, None] & d_ok[None, :]
-    q = tl.load(Q + b * stride_qb + h * stride_qh + offs_m[:, None] * stride_qt + offs_d[None, :], mask=md_ok, other=0.0)
-    do = tl.load(DO + b * stride_dob + h * stride_doh + offs_m[:, None] * stride_dot + offs_d[None, :], mask=md_ok, other=0.0)
+    q_ptrs = Q + b * stride_qb + h * stride_qh + offs_m[:, None] * stride_qt + offs_d[None, :]
+    q = tl.load(q_ptrs, mask=md_ok, other=0.0)
+    do_ptrs = DO + b * stride_dob + h * stride_doh + offs_m[:, None] * stride_dot + offs_d[None, :]
+    do = tl.load(do_ptrs, mask=md_ok, other=0.0)
     lse = tl.load(LSE + b * stride_lb + h * stride_lh + offs_m, mask=m_ok, other=0.0)
     delta = tl.load(DELTA + b * stride_deltab + h * stride_deltah + offs_m, mask=m_ok, other=0.0)
     # Rows that see no key (lse -inf) have every score hidden; shifting them by 0 keeps P at 0.
@@ -145,8 +149,10 @@ def attention_bwd_dq_kernel(
     for start_n in tl.range(0, k_end, BLOCK_N):
         offs_n = start_n + arange_n
         n_ok = offs_n < k_len
-        k = tl.load(k_ptr + offs_n[:, None] * stride_kt + offs_d[None, :], mask=n_ok[:, None] & d_ok[None, :], other=0.0)
-        v_t = tl.load(v_ptr + offs_n[None, :] * stride_vt + offs_d[:, None], mask=d_ok[:, None] & n_ok[None, :], other=0.0)
+        k = tl.load(k_ptr + offs_n[:, None] * stride_kt + offs_d[None, :], mask=n_ok[:, None] & d_ok[None, :],
+                    other=0.0)
+        v_t = tl.load(v_ptr + offs_n[None, :] * stride_vt + offs_d[:, None], mask=d_ok[:, None] & n_ok[None, :],
+                      other=0.0)
         scores = tl.dot(q, tl.trans(k), input_precision=PRECISION) * qk_scale
         visible = m_ok[:, None] & n_ok[None, :]
         if IS_CAUSAL:
@@ -189,8 +195,10 @@ def attention_bwd_dkdv_kernel(
     n_ok = offs_n < k_len
     d_ok = offs_d < head_dim
     nd_ok = n_ok[:, None] & d_ok[None, :]
-    k = tl.load(K + b * stride_kb + hk * stride_kh + offs_n[:, None] * stride_kt + offs_d[None, :], mask=nd_ok, other=0.0)
-    v = tl.load(V + b * stride_vb + hk * stride_vh + offs_n[:, None] * stride_vt + offs_d[None, :], mask=nd_ok, other=0.0)
+    k = tl.load(K + b * stride_kb + hk * stride_kh + offs_n[:, None] * stride_kt + offs_d[None, :], mask=nd_ok,
+                other=0.0)
+    v = tl.load(V + b * stride_vb + hk * stride_vh + offs_n[:, None] * stride_vt + offs_d[None, :], mask=nd_ok,
+                other=0.0)
 
     dk = tl.zeros([BLOCK_N, BLOCK_D], tl.float32)
     dv = tl.zeros([BLOCK_N, BLOCK_D], tl.float32)

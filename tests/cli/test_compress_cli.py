@@ -18,7 +18,7 @@ from glyphctx.render.presets import load_preset
 NOVEL = Path(__file__).resolve().parents[1] / "data" / "pride-and-prejudice-ch1.txt"
 PASSWORD = "s3cret"
 SUMMARY = re.compile(
-    r"^(\d+) documents, (\d+) compressed, (\d+) skipped, (\d+) failed; (\d+) pages; "
+    r"^(\d+) documents?, (\d+) compressed, (\d+) skipped, (\d+) failed; (\d+) pages; "
     r"([\d,]+) text tokens -> ([\d,]+) visual tokens \((\d+\.\d\d)x\) in \d+\.\d s$",
     re.MULTILINE,
 )

@@ -51,3 +51,11 @@ def test_an_unwritable_folder_is_a_typed_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(OutputError, match="not-a-dir"):
         atomic_write_text(blocker / "file.txt", "x")
+
+
+def test_a_directory_in_the_way_is_a_typed_error_and_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "page.png"
+    target.mkdir()
+    with pytest.raises(OutputError, match="page.png"):
+        atomic_write_bytes(target, b"data")
+    assert [p.name for p in tmp_path.iterdir()] == ["page.png"]

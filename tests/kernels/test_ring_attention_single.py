@@ -7,6 +7,8 @@ import torch
 
 from glyphctx.kernels.ring_attention import (
     AttentionInputError,
+    attention_block_backward,
+    attention_block_forward,
     flash_attention,
     merge_partial_,
     naive_attention,
@@ -98,3 +100,12 @@ def test_zigzag_rejects_uneven_splits():
         zigzag_indices(16, 4, 4)
     with pytest.raises(AttentionInputError, match="differs"):
         zigzag_unshard([torch.zeros(1, 1, 4, 2), torch.zeros(1, 1, 6, 2)])
+
+
+@pytest.mark.parametrize("backend", ["torch", "triton"])
+def test_block_with_no_keys_gives_zero_output_and_gradients(backend):
+    q, k, v, dout = make_inputs(1, 2, 1, 9, 0, 8)
+    out, lse = attention_block_forward(q, k, v, backend=backend)
+    assert torch.equal(out, torch.zeros_like(q)) and torch.isinf(lse).all()
+    dq, dk, dv = attention_block_backward(dout, q, k, v, lse, torch.zeros_like(lse), backend=backend)
+    assert torch.equal(dq, torch.zeros_like(q)) and dk.shape == k.shape

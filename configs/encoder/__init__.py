@@ -1,0 +1,1 @@
+"""Vision encoder presets: one YAML file per preset name."""

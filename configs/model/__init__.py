@@ -1,0 +1,1 @@
+"""GlyphLM model presets: one YAML file per preset name."""

@@ -1,0 +1,33 @@
+"""Fidelity oracles by name: `make_oracle("tesseract")`, `make_oracle("hf", path=...)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glyphctx.search.errors import OracleError
+from glyphctx.search.oracles.base import Oracle
+
+ORACLE_NAMES = ("tesseract", "hf")
+
+
+def make_oracle(name: str, **options: Any) -> Oracle:
+    """The oracle called `name`, built with its keyword options (see each oracle's class)."""
+    if name == "tesseract":
+        from glyphctx.search.oracles.tesseract import TesseractOracle
+
+        factory: Any = TesseractOracle
+    elif name == "hf":
+        from glyphctx.search.oracles.hf import HFOracle
+
+        factory = HFOracle
+        if "path" not in options:
+            raise OracleError("hf: give the model directory as the oracle's path (e.g. --oracle-path DIR)")
+    else:
+        raise OracleError(f"unknown oracle {name!r}; oracles: {', '.join(ORACLE_NAMES)}")
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise OracleError(f"{name}: bad oracle option ({exc})") from None
+
+
+__all__ = ["ORACLE_NAMES", "Oracle", "make_oracle"]

@@ -1,0 +1,90 @@
+"""The encode stage: a callable class that Ray Data runs in an actor pool (one model per actor).
+
+Each actor loads the encoder once; for every document whose pages are written it reads the page
+files back, encodes them, and writes `visual_tokens.safetensors` (one [tokens, dim] tensor per page,
+`page_0001`, ...) atomically, tagged with the document's job key and the encoder's identity so a
+rerun knows whether it is still current.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from glyphctx.pipelines.settings import TOKENS_FILE, IngestSettings
+
+
+def read_pages(folder: Path, manifest: dict[str, Any]) -> list[np.ndarray]:
+    """The page images a manifest lists, as uint8 arrays, in page order."""
+    from PIL import Image
+
+    files = [page["file"] for page in manifest.get("pages", [])]
+    if files and files[0] == "pages.npz":
+        with np.load(folder / "pages.npz") as archive:
+            return [archive[f"page_{i + 1:04d}"] for i in range(len(files))]
+    pages = []
+    for name in files:
+        with Image.open(folder / name) as image:
+            pages.append(np.asarray(image))
+    return pages
+
+
+class EncodePages:
+    """Ray Data callable class: rows in, the same rows out with `encoded_tokens` and `encode_s` filled."""
+
+    def __init__(self, settings: IngestSettings, threads: int | None = None):
+        import torch
+
+        from glyphctx.encode import load_encoder
+
+        if threads and not torch.cuda.is_available():
+            torch.set_num_threads(threads)
+        self.settings = settings
+        self.encoder = load_encoder(settings.encoder, weights=settings.encoder_weights)
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        batch = batch.copy()
+        for index in batch.index:
+            if batch.at[index, "status"] != "ok":
+                continue
+            started = time.perf_counter()
+            try:
+                count = self.encode_document(Path(self.settings.output) / batch.at[index, "name"],
+                                             batch.at[index, "job_key"])
+                batch.at[index, "encoded_tokens"] = count
+            except Exception as exc:  # this document's pages could not be encoded; the others go on
+                batch.at[index, "status"] = "failed"
+                batch.at[index, "code"] = "encode"
+                batch.at[index, "reason"] = f"encoding failed ({type(exc).__name__}: {exc})"
+            elapsed = time.perf_counter() - started
+            batch.at[index, "encode_s"] = elapsed
+            batch.at[index, "seconds"] = batch.at[index, "seconds"] + elapsed
+        return batch
+
+    def encode_document(self, folder: Path, key: str) -> int:
+        from safetensors.torch import save
+
+        from glyphctx.io.atomic import atomic_write_bytes
+        from glyphctx.io.output import read_manifest
+
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise FileNotFoundError(f"{folder}: no manifest to encode from")
+        tensors = self.encoder.encode(read_pages(folder, manifest))
+        state = {f"page_{i + 1:04d}": tensor.contiguous() for i, tensor in enumerate(tensors)}
+        total = sum(int(t.shape[0]) for t in tensors)
+        metadata = {
+            "job_key": key,
+            "encoder": self.settings.encoder,
+            "encoder_key": self.settings.encoder_key,
+            "profile": self.encoder.config.profile or self.encoder.profile.name,
+            "page_tokens": json.dumps([int(t.shape[0]) for t in tensors]),
+            "tokens": str(total),
+        }
+        atomic_write_bytes(folder / TOKENS_FILE, save(state, metadata=metadata))
+        return total

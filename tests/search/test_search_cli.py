@@ -1,0 +1,79 @@
+"""The whole search on a tiny corpus, read by real Tesseract, in-process; resume; and Ray's map."""
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from glyphctx.cli.search import search
+from glyphctx.render.config import RenderConfig
+from glyphctx.search.parallel import RayPool, make_pool
+
+app = typer.Typer()
+app.command()(search)
+app.command("noop")(lambda: None)  # two commands: `search` stays a sub-command, as in the real app
+
+
+def _corpus(folder):
+    paragraph = ("The river ran slowly past the old mill, and the miller counted his sacks of grain twice "
+                 "before the evening bell. ")
+    chapters = "\n\n".join(f"CHAPTER {n}.\n\n" + (paragraph * 5 + "\n\n") * 3 for n in range(1, 9))
+    (folder / "book.txt").write_text(chapters, encoding="utf-8")
+    return folder / "book.txt"
+
+
+ARGS = ["search", "--population", "4", "--generations", "1", "--sample-chars", "1200", "--pages-read", "1",
+        "--held-out-chars", "1200", "--held-out-pages", "1", "--min-fidelity", "0.9", "--no-ray", "--seed", "3"]
+
+
+def test_search_writes_every_output_and_resumes(tmp_path):
+    book = _corpus(tmp_path)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ARGS + ["--corpus", str(book), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "front.json").read_text())
+    assert summary["plain_text_baseline"]["fidelity"] == 1.0
+    assert summary["front"] and all(p["train"]["fidelity"] >= 0.9 for p in summary["front"])
+    assert "needle_recall" in summary["glyph_like"]["held_out"]
+    assert all(0 <= h["evaluations"] <= h["individuals"] for h in summary["history"])
+    assert summary["history"][0]["evaluations"] == 4
+    rows = (out / "candidates.jsonl").read_text().splitlines()
+    assert len(rows) >= 4 and all("ratio" in json.loads(r) for r in rows)
+    assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if summary["best"] is not None:
+        assert RenderConfig.load(str(out / "best.yaml")).to_dict() == summary["best"]["config"]
+    # same folder, same settings: resumes from the checkpoint, evaluates nothing new, same front
+    again = CliRunner().invoke(app, ARGS + ["--corpus", str(book), "-o", str(out)])
+    assert again.exit_code == 0, again.output
+    assert (out / "candidates.jsonl").read_text().splitlines() == rows
+    assert json.loads((out / "front.json").read_text())["front"] == summary["front"]
+    # other settings in the same folder are refused, not mixed in
+    other = CliRunner().invoke(app, ARGS[:-1] + ["4", "--corpus", str(book), "-o", str(out)])
+    assert other.exit_code == 2 and "other settings" in other.output
+
+
+def test_missing_tesseract_fails_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on the PATH
+    result = CliRunner().invoke(app, ARGS + ["--corpus", str(_corpus(tmp_path)), "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "apt-get install tesseract-ocr" in result.output
+    assert not (tmp_path / "x" / "candidates.jsonl").exists()
+
+
+def _square(x):
+    return x * x
+
+
+def test_ray_pool_maps_in_order():
+    with RayPool(workers=1) as pool:
+        assert pool.workers >= 1  # a Ray already running in this process (another test) is joined as it is
+        assert pool.map(_square, [3, 1, 2]) == [9, 1, 4]
+        assert pool.map(_square, []) == []
+
+
+def test_address_needs_ray():
+    from glyphctx.search.errors import SearchError
+
+    with pytest.raises(SearchError, match="--address needs Ray"):
+        make_pool(address="auto", use_ray=False)
