@@ -62,7 +62,7 @@ class Line:
     last: bool  # ends its paragraph (never justified)
     rtl: bool = False
     regular: bool = False  # boxes are exactly one space apart: the line can be assembled from cells
-    glue: list[float] | None = None  # glue before each box (kept for justification)
+    glue: list[float] | None = None  # glue before each box, for justification (None: one space each)
     offset: float = 0.0  # px from the page's left edge to the line's x origin (completed when placed)
     baseline: float = 0.0  # px from the page's top, set when placed
     right: float = 0.0  # px from the page's left edge to the end of the line's last box, set when placed
@@ -102,6 +102,8 @@ _NOT_PLAIN = re.compile(rf"[\t{_BREAK_SPACE[1:]}\u200b{_CJK}]")
 def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float):
     """(boxes, box starts, glue before each box, whether all inner glue is one space) of one paragraph.
 
+    Box starts are None when the boxes are the paragraph's words separated by single spaces.
+
     Tab stops are measured from the paragraph's start, so they are exact on its first line (where code
     and tables put them) and approximate on wrapped continuation lines.
     """
@@ -110,9 +112,8 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float)
     if _NOT_PLAIN.search(paragraph) is None:
         split = paragraph.split(" ")
         if "" not in split:  # the common case, all in C: single spaces between words
-            starts = list(itertools.accumulate(map(len, split[:-1]), initial=start))
-            starts = list(map(operator.add, starts, range(len(starts))))  # one space after each word
-            return split, starts, [0.0] + [space] * (len(split) - 1), True
+            # box starts are implied (one space after each box); break_paragraph works out the few it needs
+            return split, None, [0.0] + [space] * (len(split) - 1), True
     boxes: list[str] = []
     starts: list[int] = []
     glue: list[float] = []
@@ -149,6 +150,8 @@ def break_paragraph(text: str, start: int, end: int, width: float, words: WordCa
     rtl = _first_strong_rtl(text, start, end)
     widths = words.widths(boxes)
     if max(widths) > width:
+        if starts is None:
+            starts = list(itertools.accumulate((len(b) + 1 for b in boxes[:-1]), initial=start))
         boxes, starts, glue, widths = _split_wide(boxes, starts, glue, widths, width, words)
         single_spaced = False
     ends = list(itertools.accumulate(map(operator.add, glue, widths)))
@@ -157,6 +160,7 @@ def break_paragraph(text: str, start: int, end: int, width: float, words: WordCa
     irregular = [] if single_spaced else [m for m, g in enumerate(glue) if m and g != space]
     lines: list[Line] = []
     i, n = 0, len(boxes)
+    box_start = start  # text offset of box i
     while i < n:
         # a line starting at box i drops the glue before it, except on the paragraph's first line
         base = 0.0 if i == 0 else lefts[i]
@@ -164,10 +168,18 @@ def break_paragraph(text: str, start: int, end: int, width: float, words: WordCa
         if k < i:  # a box wider than the line (only possible for a single character): it goes alone
             k = i
         regular = not rtl and bisect.bisect_right(irregular, k) == bisect.bisect_right(irregular, i)
+        line_boxes = boxes[i : k + 1]
+        if k + 1 >= n:
+            next_start = end
+        elif starts is None:
+            next_start = box_start + sum(map(len, line_boxes)) + len(line_boxes)
+        else:
+            next_start = starts[k + 1]
         lines.append(
-            Line(start if i == 0 else starts[i], starts[k + 1] if k + 1 < n else end, boxes[i : k + 1],
-                 lefts[i : k + 1], ends[k] - base, k + 1 >= n, rtl, regular, glue[i : k + 1], -base)
+            Line(start if i == 0 else box_start, next_start, line_boxes, lefts[i : k + 1], ends[k] - base,
+                 k + 1 >= n, rtl, regular, None if single_spaced else glue[i : k + 1], -base)
         )
+        box_start = next_start
         i = k + 1
     return lines
 
@@ -209,7 +221,7 @@ def align(line: Line, width: float, mode: str, measure) -> float:
         line.xs = [x + line.offset for x in line.xs]
         line.offset = 0.0
     if mode == "justify" and not line.last and len(line.xs) > 1 and extra > 0:
-        stretchable = [1 if g > 0 else 0 for g in line.glue[1:]]
+        stretchable = [1] * (len(line.xs) - 1) if line.glue is None else [1 if g > 0 else 0 for g in line.glue[1:]]
         total = sum(stretchable)
         if total:  # spread the slack over the spaces
             done = list(itertools.accumulate(stretchable, initial=0))
