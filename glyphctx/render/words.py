@@ -44,15 +44,24 @@ class Strip(NamedTuple):
 CELL_LEAD = 1
 
 
-class _Cells(dict):
-    """A dict that builds missing entries: lookups of known words stay in C (`map(cells.__getitem__, ...)`)."""
+class _Memo(dict):
+    """A bounded dict that builds missing entries itself.
 
-    def __init__(self, make):
+    Lookups of known words stay in C (`map(memo.__getitem__, words)`), which is what keeps the hot
+    loops of layout and rasterisation cheap; past `limit` entries it starts afresh.
+    """
+
+    def __init__(self, make, limit: int):
         super().__init__()
         self._make = make
+        self._limit = limit
 
-    def __missing__(self, word: str) -> np.ndarray:
-        return self._make(word)
+    def __missing__(self, word: str):
+        value = self._make(word)
+        if len(self) >= self._limit:
+            self.clear()
+        self[word] = value
+        return value
 
 
 class WordCache:
@@ -61,18 +70,17 @@ class WordCache:
     def __init__(self, faces: list[Face], max_words: int = 200_000):
         self.faces = faces
         self.primary = faces[0]
-        self.max_words = max_words
         #: rows of every strip: from `top` (negative, above the baseline) for `band` rows
         self.top = min(f.ink_top for f in faces)
         self.band = max(f.ink_bottom for f in faces) - self.top
         self.empty = Strip(np.zeros((self.band, 0), np.uint8), 0, 0)
         self._face_of: dict[str, Face | None] = {}
         self._glyphs: dict[tuple[str, int], tuple[int, np.ndarray] | None] = {}
-        self._widths: dict[str, float] = {}
-        self._strips: dict[str, Strip] = {}
+        self._widths = _Memo(self._measure, max_words)
+        self._strips = _Memo(self._draw, max_words)
         #: word -> its strip padded to its advance plus one space (built on first lookup), for lines whose
         #: words sit one space apart; words whose ink overhangs that cell are added to `unfit`
-        self.cells = _Cells(self._cell)
+        self.cells = _Memo(self._cell, max_words)
         self.unfit: set[str] = set()  # words whose ink overhangs their cell
 
     # ------------------------------------------------------------ characters
@@ -133,34 +141,27 @@ class WordCache:
 
     # ------------------------------------------------------------ words
     def widths(self, words: list[str]) -> list[float]:
-        """Widths of many words; the common case (all seen before) stays in C."""
-        out = list(map(self._widths.get, words))
-        if None in out:
-            out = [self.width(w) for w in words]
-        return out
-
-    def strips(self):
-        """A fast lookup for hot loops: `lookup(word)` -> Strip."""
-        get = self._strips.get
-        strip = self.strip
-
-        def lookup(word: str) -> Strip:
-            found = get(word)
-            return found if found is not None else strip(word)
-
-        return lookup
+        return list(map(self._widths.__getitem__, words))
 
     def width(self, word: str) -> float:
         """The word's advance in whole pixels (a space at least one pixel)."""
-        width = self._widths.get(word)
-        if width is None:
-            shaped = self._shape(word)
-            exact = shaped[1] if shaped else math.fsum(self.char_widths(word))
-            width = float(max(round(exact), 1 if word.isspace() else 0))
-            if len(self._widths) >= self.max_words:
-                self._widths.clear()
-            self._widths[word] = width
-        return width
+        return self._widths[word]
+
+    def strip(self, word: str) -> Strip:
+        return self._strips[word]
+
+    def strips(self):
+        """The lookup for hot loops: `lookup(word)` -> Strip."""
+        return self._strips.__getitem__
+
+    def _measure(self, word: str) -> float:
+        shaped = self._shape(word)
+        exact = shaped[1] if shaped else math.fsum(self.char_widths(word))
+        return float(max(round(exact), 1 if word.isspace() else 0))
+
+    def _draw(self, word: str) -> Strip:
+        shaped = self._shape(word)
+        return shaped[0] if shaped else self._compose(word)
 
     def _cell(self, word: str) -> np.ndarray:
         bitmap, dx, w = self.strip(word)
@@ -171,20 +172,7 @@ class WordCache:
             cell[:, left : left + w] = bitmap
         else:
             self.unfit.add(word)
-        if len(self.cells) >= self.max_words:
-            self.cells.clear()
-        self.cells[word] = cell
         return cell
-
-    def strip(self, word: str) -> Strip:
-        strip = self._strips.get(word)
-        if strip is None:
-            shaped = self._shape(word)
-            strip = shaped[0] if shaped else self._compose(word)
-            if len(self._strips) >= self.max_words:
-                self._strips.clear()
-            self._strips[word] = strip
-        return strip
 
     def _compose(self, word: str) -> Strip:
         placed = []

@@ -23,6 +23,7 @@ from glyphctx.errors import (
 from glyphctx.render.presets import load_preset
 from glyphctx.sources import load_document
 from glyphctx.tokens import get_profile, load_tokenizer
+from tests.pdf_builders import image_only_pdf, three_page_pdf
 
 NOVEL = Path(__file__).resolve().parents[1] / "data" / "pride-and-prejudice-ch1.txt"
 PASSWORD = "s3cret"
@@ -30,27 +31,6 @@ PASSWORD = "s3cret"
 TINY_PAGE = glyphctx.RenderConfig(
     page_width=200, page_height=45, margin_top=2, margin_bottom=2, line_height=10, font_size=8
 )
-
-
-def _three_page_pdf(path: Path, **save_options) -> Path:
-    document = pymupdf.open()
-    for number in (1, 2, 3):
-        page = document.new_page(width=300, height=300)
-        page.insert_text((20, 40), f"Page {number} begins here.\nSecond line of page {number}.", fontsize=11)
-    document.save(path, **save_options)
-    document.close()
-    return path
-
-
-def _image_only_pdf(path: Path) -> Path:
-    document = pymupdf.open()
-    page = document.new_page(width=200, height=200)
-    pixels = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 20, 20), False)
-    pixels.clear_with(128)
-    page.insert_image(pymupdf.Rect(10, 10, 100, 100), pixmap=pixels)
-    document.save(path)
-    document.close()
-    return path
 
 
 def _pdf_pages_named_on(text: str) -> set[int]:
@@ -146,7 +126,7 @@ def test_a_string_that_names_no_existing_file_is_the_text_itself(tmp_path):
 
 
 def test_a_loaded_document_is_accepted_as_is(tmp_path):
-    pdf = _three_page_pdf(tmp_path / "three.pdf")
+    pdf = three_page_pdf(tmp_path / "three.pdf")
     document = load_document(pdf, pages="3")
     result = glyphctx.compress(document)
     assert result.document is document
@@ -255,7 +235,7 @@ def test_tokenizer_by_shipped_name_and_by_tokenizer_json_path(tmp_path):
 
 
 def test_pdf_pages_map_back_to_their_source_pages(tmp_path):
-    pdf = _three_page_pdf(tmp_path / "three.pdf")
+    pdf = three_page_pdf(tmp_path / "three.pdf")
     result = glyphctx.compress(pdf, config=TINY_PAGE, reflow=False)
 
     assert result.document.kind == "pdf"
@@ -270,7 +250,7 @@ def test_pdf_pages_map_back_to_their_source_pages(tmp_path):
 
 
 def test_a_pdf_page_range_selects_those_pages_only(tmp_path):
-    pdf = _three_page_pdf(tmp_path / "three.pdf")
+    pdf = three_page_pdf(tmp_path / "three.pdf")
     result = glyphctx.compress(pdf, pages="2-3", config=TINY_PAGE)
 
     assert result.text == (
@@ -285,7 +265,7 @@ def test_a_pdf_page_range_selects_those_pages_only(tmp_path):
 
 
 def test_a_password_opens_an_encrypted_pdf(tmp_path):
-    pdf = _three_page_pdf(
+    pdf = three_page_pdf(
         tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw=PASSWORD
     )
     with pytest.raises(EncryptedPDFError, match="--password") as missing:
@@ -310,7 +290,7 @@ def _bad_sources(tmp_path: Path) -> dict[str, tuple[object, type, str]]:
     blank.write_text(" \n\t\n")
     binary = tmp_path / "blob.txt"
     binary.write_bytes(b"\x00\x01\x02binary\xff\xfe\x00\x00" * 8)
-    good = _three_page_pdf(tmp_path / "good.pdf")
+    good = three_page_pdf(tmp_path / "good.pdf")
     corrupt = tmp_path / "corrupt.pdf"
     corrupt.write_bytes(good.read_bytes()[:300])
     return {
@@ -320,7 +300,7 @@ def _bad_sources(tmp_path: Path) -> dict[str, tuple[object, type, str]]:
         "blank": (blank, EmptyDocumentError, "empty"),
         "binary": (binary, BinaryFileError, "binary"),
         "corrupt": (corrupt, CorruptDocumentError, "corrupt"),
-        "image-only": (_image_only_pdf(tmp_path / "scan.pdf"), NoTextLayerError, "no-text"),
+        "image-only": (image_only_pdf(tmp_path / "scan.pdf"), NoTextLayerError, "no-text"),
     }
 
 
@@ -338,7 +318,7 @@ def test_empty_text_and_out_of_range_pages_raise_typed_errors(tmp_path):
     for text in ("", "   \n\t "):
         with pytest.raises(EmptyDocumentError):
             glyphctx.compress(text)
-    pdf = _three_page_pdf(tmp_path / "three.pdf")
+    pdf = three_page_pdf(tmp_path / "three.pdf")
     with pytest.raises(PageRangeError, match="page 7 is out of range: the document has 3 pages"):
         glyphctx.compress(pdf, pages="7")
     with pytest.raises(PageRangeError, match="malformed"):

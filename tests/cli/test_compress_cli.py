@@ -14,6 +14,7 @@ import glyphctx
 from glyphctx.cli.main import app
 from glyphctx.io.output import is_complete
 from glyphctx.render.presets import load_preset
+from tests.pdf_builders import image_only_pdf, three_page_pdf
 
 NOVEL = Path(__file__).resolve().parents[1] / "data" / "pride-and-prejudice-ch1.txt"
 PASSWORD = "s3cret"
@@ -48,38 +49,16 @@ def _manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _three_page_pdf(path: Path, **save_options) -> Path:
-    document = pymupdf.open()
-    for number in (1, 2, 3):
-        document.new_page(width=300, height=300).insert_text(
-            (20, 40), f"Page {number} begins here.\nSecond line of page {number}.", fontsize=11
-        )
-    document.save(path, **save_options)
-    document.close()
-    return path
-
-
-def _image_only_pdf(path: Path) -> Path:
-    document = pymupdf.open()
-    page = document.new_page(width=200, height=200)
-    pixels = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 16, 16), False)
-    pixels.clear_with(100)
-    page.insert_image(pymupdf.Rect(10, 10, 90, 90), pixmap=pixels)
-    document.save(path)
-    document.close()
-    return path
-
-
 @pytest.fixture
 def mixed(tmp_path):
     """A folder with two good documents and one of each kind of bad one."""
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "novel.txt").write_bytes(NOVEL.read_bytes())
-    good = _three_page_pdf(folder / "paper.pdf")
-    _three_page_pdf(folder / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw=PASSWORD)
+    good = three_page_pdf(folder / "paper.pdf")
+    three_page_pdf(folder / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw=PASSWORD)
     (folder / "corrupt.pdf").write_bytes(good.read_bytes()[:300])
-    _image_only_pdf(folder / "scan.pdf")
+    image_only_pdf(folder / "scan.pdf")
     (folder / "empty.txt").write_bytes(b"")
     (folder / "blob.txt").write_bytes(b"\x00\x01\x02\x03binary\xff\xfe\x00" * 16)
     return folder
@@ -208,7 +187,7 @@ def test_an_unwritable_output_fails_the_documents_without_a_traceback(tmp_path):
 
 
 def test_pages_selects_pdf_pages(tmp_path):
-    pdf = _three_page_pdf(tmp_path / "paper.pdf")
+    pdf = three_page_pdf(tmp_path / "paper.pdf")
     run = _invoke("compress", pdf, "-o", tmp_path / "out", "--pages", "2-3")
     assert run.exit_code == 0, run.stderr
     manifest = _manifest(tmp_path / "out" / "paper")
