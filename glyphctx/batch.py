@@ -7,7 +7,6 @@ reason. One bad document never stops the others.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from glyphctx.api import DEFAULT_PROFILE, compress, resolve_config
-from glyphctx.errors import GlyphctxError, OutputError, SourceError, UnreadablePathError
+from glyphctx.errors import GlyphctxError, OutputError, SourceError
+from glyphctx.io.digest import file_sha256
 from glyphctx.io.images import IMAGE_FORMATS
 from glyphctx.io.output import is_complete, job_key, read_manifest, write_result
 from glyphctx.sources import discover, load_document
@@ -80,17 +80,6 @@ def plan(inputs: Sequence[str | os.PathLike]) -> list[tuple[str | Path, str, Gly
     return planned
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise UnreadablePathError(path, exc.strerror or str(exc)) from None
-    return digest.hexdigest()
-
-
 def compress_many(
     inputs: Sequence[str | os.PathLike],
     output: str | os.PathLike,
@@ -127,7 +116,7 @@ def compress_many(
             if planning_error is not None:
                 raise planning_error
             document = load_document(source, pages=pages, password=password) if source == "-" else None
-            sha = document.sha256 if document else _sha256(Path(source))
+            sha = document.sha256 if document else file_sha256(source)
             key = job_key(
                 sha, render_config.digest(), pages=pages, profile=visual.name, tokenizer=text_tokenizer.name,
                 image_format=image_format,

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glyphctx.batch import _sha256
+from glyphctx.io.digest import file_sha256
 from glyphctx.errors import GlyphctxError, SourceError
 from glyphctx.io.output import MANIFEST, is_complete, job_key, read_manifest, write_result
 from glyphctx.pipelines.index import empty_row
@@ -138,7 +138,7 @@ def _process(row: dict[str, Any], settings: IngestSettings, out: dict[str, Any])
                    reason=f"is {size:,} bytes, over the limit of {settings.max_bytes:,} (--max-bytes)")
         return
     try:
-        sha = _sha256(source)
+        sha = file_sha256(source)
     except SourceError as exc:
         out.update(status="failed", code=exc.code, reason=exc.reason)
         return

@@ -7,7 +7,6 @@ another shape is refused with the file and the mismatch named.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,6 +18,7 @@ from glyphctx.encode.config import EncoderConfig
 from glyphctx.encode.model import VisionEncoder
 from glyphctx.errors import ConfigError
 from glyphctx.io.atomic import atomic_write_bytes
+from glyphctx.io.digest import file_sha256
 
 CONFIG_KEY = "glyphctx_encoder_config"
 #: the settings that decide the tensors' shapes; the resize rule and batching may differ freely
@@ -73,8 +73,4 @@ def load_weights(encoder: VisionEncoder, path: str | os.PathLike) -> VisionEncod
 
 def weights_digest(path: str | os.PathLike) -> str:
     """A short hash of a weights file's bytes, for telling outputs of different weights apart."""
-    digest = hashlib.sha256()
-    with open(Path(path).expanduser(), "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    return file_sha256(Path(path).expanduser())[:16]
