@@ -27,7 +27,7 @@ EXPECTED_FAILURES = {
     "huge": "too-large",
     "slow": "timeout",
 }
-LIMITS = dict(timeout=3.0, max_bytes=3_000_000)
+LIMITS = dict(timeout=3.0, max_bytes=24_000_000)
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +40,10 @@ def collection(tmp_path_factory) -> Path:
     (root / "empty.txt").write_bytes(b"")
     (root / "random.pdf").write_bytes(bytes((i * 7919 + 13) % 256 for i in range(4096)))
     (root / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
-    (root / "huge.txt").write_bytes(b"word " * 800_000)  # 4 MB: over the size limit, never read
-    # 2.4 MB of prose: a few hundred pages, far more than the time limit allows
+    (root / "huge.txt").write_bytes(b"word " * 6_000_000)  # 30 MB on one line: over the size limit, never read
+    # 20 MB of prose: thousands of pages, several times what the time limit allows on any machine
     prose = (DATA / "pride-and-prejudice-ch1.txt").read_bytes()
-    (root / "slow.txt").write_bytes(prose * (2_400_000 // len(prose)))
+    (root / "slow.txt").write_bytes(prose * (20_000_000 // len(prose)))
     return root
 
 
