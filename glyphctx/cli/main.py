@@ -152,6 +152,12 @@ from glyphctx.cli.search import search  # noqa: E402
 
 app.command()(ingest)
 app.command()(search)
+from glyphctx.cli.train import train  # noqa: E402
+from glyphctx.cli.eval import eval_app  # noqa: E402
+app.command()(train)
+app.add_typer(eval_app, name="eval")
+from glyphctx.cli.ask import ask  # noqa: E402
+app.command()(ask)
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m glyphctx`

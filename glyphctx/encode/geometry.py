@@ -28,9 +28,12 @@ class EncoderProfile(VisualProfile):
         cfg = self.config
         if cfg.resize == "square":
             return cfg.side, cfg.side
+        if cfg.resize == "pad":
+            token_height, token_width = cfg.token_size
+            return math.ceil(width / token_width) * token_width, math.ceil(height / token_height) * token_height
         # the same preprocessing rule the Qwen2-VL family publishes, on this encoder's token grid
         rule = SmartResizeProfile(self.name, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels,
-                                  patch_size=cfg.patch_size, merge_size=cfg.reduction)
+                                  patch_size=cfg.patch_size, merge_size=cfg.reduction[0])
         return rule.resized_size(width, height)
 
     def grid(self, width: int, height: int) -> tuple[int, int]:
@@ -38,8 +41,9 @@ class EncoderProfile(VisualProfile):
         in_width, in_height = self.input_size(width, height)
         cfg = self.config
         cols, rows = in_width // cfg.patch_size, in_height // cfg.patch_size
-        if cfg.compressor == "merge2x2-mlp":
-            return cols // 2, rows // 2
+        if cfg.compressor.startswith("merge"):
+            merge_rows, merge_cols = cfg.reduction
+            return cols // merge_cols, rows // merge_rows
         # two stride-2, padding-1, kernel-3 convolutions: each halves a side, rounding up
         for _ in range(2):
             cols, rows = math.ceil(cols / 2), math.ceil(rows / 2)
@@ -53,7 +57,10 @@ class EncoderProfile(VisualProfile):
         cfg = self.config
         if cfg.resize == "square":
             fit = f"every page fitted into one {cfg.side}x{cfg.side} view"
+        elif cfg.resize == "pad":
+            fit = "pages padded to whole tokens, never scaled"
         else:
             fit = f"smart resize to {cfg.min_pixels:,}..{cfg.max_pixels:,} px"
+        rows, cols = cfg.reduction
         return (f"{self.name}: {cfg.patch_size}px patches, {cfg.compressor} "
-                f"({cfg.reduction * cfg.reduction}x fewer tokens), {fit}")
+                f"({rows * cols}x fewer tokens), {fit}")

@@ -19,6 +19,7 @@ from glyphctx.encode.compressor import build_compressor
 from glyphctx.encode.config import EncoderConfig
 from glyphctx.encode.geometry import EncoderProfile
 from glyphctx.encode.preprocess import buckets, fit, grey, to_tensor
+from glyphctx.encode.stem import ConvPatchEmbed
 
 
 class VisionEncoder(nn.Module):
@@ -31,6 +32,7 @@ class VisionEncoder(nn.Module):
             img_size=config.img_size, patch_size=config.patch_size, in_chans=config.in_chans, num_classes=0,
             global_pool="", embed_dim=config.embed_dim, depth=config.depth, num_heads=config.num_heads,
             mlp_ratio=config.mlp_ratio, class_token=False, dynamic_img_size=True, dynamic_img_pad=False,
+            **({"embed_layer": ConvPatchEmbed} if config.stem == "conv" else {}),
         )
         self.compressor = build_compressor(config)
         self.profile = EncoderProfile(f"encoder:{config.name}", config)

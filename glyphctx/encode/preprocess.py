@@ -44,6 +44,10 @@ def fit(page: np.ndarray, profile: EncoderProfile) -> np.ndarray:
         return canvas
     if (in_width, in_height) == (width, height):
         return page
+    if profile.config.resize == "pad":
+        canvas = np.full((in_height, in_width), 255, dtype=np.uint8)
+        canvas[:height, :width] = page
+        return canvas
     return np.asarray(Image.fromarray(page).resize((in_width, in_height), Image.BICUBIC))
 
 

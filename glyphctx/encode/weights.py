@@ -22,8 +22,8 @@ from glyphctx.io.digest import file_sha256
 
 CONFIG_KEY = "glyphctx_encoder_config"
 #: the settings that decide the tensors' shapes; the resize rule and batching may differ freely
-ARCHITECTURE = ("patch_size", "in_chans", "embed_dim", "depth", "num_heads", "mlp_ratio", "img_size", "compressor",
-                "out_dim")
+ARCHITECTURE = ("patch_size", "in_chans", "embed_dim", "stem", "depth", "num_heads", "mlp_ratio", "img_size",
+                "compressor", "out_dim")
 
 
 def save_weights(encoder: VisionEncoder, path: str | os.PathLike) -> None:

@@ -9,6 +9,7 @@ for linear attention, so `generate` works unchanged.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -29,6 +30,17 @@ from .moe import Experts, SparseMoeBlock, TopKRouter
 from .norm import GatedMLP, RMSNorm
 from .rope import RotaryEmbedding
 from .visual import VisualProjector
+
+#: what GenerationMixin.prepare_inputs_for_generation calls the cache (renamed in transformers 5.24)
+_CACHE_KWARG = "cache" if "cache" in inspect.signature(GenerationMixin.prepare_inputs_for_generation).parameters \
+    else "past_key_values"
+#: what transformers' model outputs call the cache (also renamed in 5.24; the old name still works, with a warning)
+_OUTPUT_CACHE = "cache" if "cache" in MoeModelOutputWithPast.__dataclass_fields__ else "past_key_values"
+
+
+def output_cache(output) -> Cache | None:
+    """The key-value cache a forward returned, under either name."""
+    return getattr(output, _OUTPUT_CACHE)
 
 
 @dataclass
@@ -194,7 +206,7 @@ class GlyphLMModel(GlyphLMPreTrainedModel):
         if all_hidden is not None:
             all_hidden.append(hidden)
         return GlyphLMModelOutput(
-            last_hidden_state=hidden, past_key_values=past_key_values,
+            last_hidden_state=hidden, **{_OUTPUT_CACHE: past_key_values},
             hidden_states=tuple(all_hidden) if all_hidden is not None else None,
             router_logits=tuple(router_logits) if router_logits else None, prefix_length=prefix_length)
 
@@ -328,7 +340,7 @@ class GlyphLMForCausalLM(GlyphLMPreTrainedModel, GenerationMixin):
                         + self.config.router_z_loss_coef * z_loss.to(loss.device))
 
         return GlyphLMCausalLMOutput(
-            loss=loss, aux_loss=aux_loss, z_loss=z_loss, logits=logits, past_key_values=out.past_key_values,
+            loss=loss, aux_loss=aux_loss, z_loss=z_loss, logits=logits, **{_OUTPUT_CACHE: output_cache(out)},
             hidden_states=out.hidden_states,
             router_logits=out.router_logits if output_router_logits else None)
 
@@ -339,11 +351,15 @@ class GlyphLMForCausalLM(GlyphLMPreTrainedModel, GenerationMixin):
         The cache counts the visual prefix, which input_ids do not hold, so the model derives
         positions itself (position_ids from the text mask would be short by the prefix).
         """
+        cache = kwargs.pop("cache", None) or past_key_values  # transformers >= 5.24 names it `cache`
+        cache_name = "cache" if _CACHE_KWARG == "cache" else "past_key_values"
         inputs = super().prepare_inputs_for_generation(
-            input_ids, past_key_values=past_key_values, attention_mask=attention_mask, inputs_embeds=inputs_embeds,
-            is_first_iteration=is_first_iteration, **kwargs)
+            input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds,
+            is_first_iteration=is_first_iteration, **{cache_name: cache}, **kwargs)
         inputs.pop("position_ids", None)
-        has_past = past_key_values is not None and past_key_values.get_seq_length() > 0
+        if "cache" in inputs:
+            inputs["past_key_values"] = inputs.pop("cache")
+        has_past = cache is not None and cache.get_seq_length() > 0
         if visual_tokens is not None and not has_past:
             inputs["visual_tokens"] = visual_tokens
         return inputs

@@ -165,3 +165,21 @@ def test_config_yaml_round_trip_and_digest_ignores_batching():
 def test_bad_page_arrays_are_refused(tiny):
     with pytest.raises(ConfigError, match="page 1: expected a uint8"):
         tiny.encode([_page(30, 30), np.zeros((30, 30), dtype=np.float32)])
+
+
+def test_a_convolutional_stem_keeps_the_patch_grid_and_round_trips(tmp_path):
+    from glyphctx.encode import load_weights
+    from glyphctx.encode.model import VisionEncoder
+
+    config = EncoderConfig(name="conv", patch_size=12, embed_dim=32, num_heads=2, stem="conv", img_size=[12, 96],
+                           compressor="merge1x4-mlp", resize="pad", profile=None)
+    torch.manual_seed(0)
+    encoder = VisionEncoder(config).eval()
+    pages = [_page(96, 12), _page(90, 12, seed=1)]
+    tokens = encoder.encode(pages)
+    assert [t.shape for t in tokens] == [(2, 64), (2, 64)] and encoder.tokens_for(90, 12) == 2
+    save_weights(encoder, tmp_path / "conv.safetensors")
+    again = load_weights(VisionEncoder(config), tmp_path / "conv.safetensors").eval()
+    assert all(torch.equal(a, b) for a, b in zip(tokens, again.encode(pages)))
+    with pytest.raises(ConfigError, match="stem"):
+        EncoderConfig(stem="conv", patch_size=7)

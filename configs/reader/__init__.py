@@ -1,0 +1,1 @@
+"""Page reader presets: one YAML file per preset name."""

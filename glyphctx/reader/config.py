@@ -1,0 +1,118 @@
+"""`ReaderConfig`: what a page reader is made of (its render config, encoder and language model).
+
+One value names all three because they only work together: the reader reads pages drawn the way it
+was trained on, through the encoder it was trained with. Presets are YAML files in configs/reader/;
+a saved reader keeps its config as `reader.json`, so a checkpoint folder is self-describing.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from glyphctx.encode.config import EncoderConfig
+from glyphctx.errors import ConfigError
+from glyphctx.model.configuration import GlyphLMConfig
+from glyphctx.render.config import RenderConfig
+
+SECTIONS = ("render", "encoder", "model")
+POSITIONS = ("sequential", "aligned")
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    name: str
+    render: RenderConfig
+    encoder: EncoderConfig
+    model: dict[str, Any]  # GlyphLMConfig keyword arguments (kept as data: the config object is mutable)
+    positions: str = "sequential"
+    """sequential: visual tokens, then text, one position each. aligned: a page's visual tokens sit at the
+    positions of the characters they show (token j at (j + 1/2) x characters per token) and its
+    transcription runs over the same positions, so rotary attention finds the token holding the next
+    character at a fixed relative offset (a strong prior for one-line pages; pages after it and any
+    other text follow sequentially)."""
+
+    def __post_init__(self) -> None:
+        if self.positions not in POSITIONS:
+            raise ConfigError(f"reader {self.name!r}: positions must be one of {', '.join(POSITIONS)}, "
+                              f"got {self.positions!r}")
+        model = self.model_config()
+        if model.vision_hidden_size != self.encoder.out_dim:
+            raise ConfigError(f"reader {self.name!r}: model vision_hidden_size {model.vision_hidden_size} must equal "
+                              f"the encoder's out_dim {self.encoder.out_dim}")
+        from glyphctx.reader.tokenizer import ReaderTokenizer
+
+        if model.vocab_size < ReaderTokenizer.vocab_size:
+            raise ConfigError(f"reader {self.name!r}: model vocab_size {model.vocab_size} is smaller than the "
+                              f"byte tokenizer's {ReaderTokenizer.vocab_size}")
+
+    def model_config(self) -> GlyphLMConfig:
+        try:
+            return GlyphLMConfig(**self.model)
+        except (ConfigError, TypeError) as exc:
+            raise ConfigError(f"reader {self.name!r}: model: {exc}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "render": self.render.to_dict(), "encoder": self.encoder.to_dict(),
+                "model": dict(self.model), "positions": self.positions}
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str) -> "ReaderConfig":
+        if not isinstance(data, dict):
+            raise ConfigError(f"{origin}: expected a mapping with {', '.join(SECTIONS)}, got {type(data).__name__}")
+        unknown = sorted(set(data) - {"name", "positions", *SECTIONS})
+        missing = [s for s in SECTIONS if not isinstance(data.get(s), dict)]
+        if unknown or missing:
+            raise ConfigError(f"{origin}: " + "; ".join(
+                ([f"unknown section(s) {', '.join(unknown)}"] if unknown else [])
+                + ([f"missing or not a mapping: {', '.join(missing)}"] if missing else [])))
+        name = str(data.get("name") or Path(origin).stem)
+        try:
+            return cls(name, RenderConfig.from_dict(data["render"], origin=f"{origin}: render"),
+                       EncoderConfig.from_dict(data["encoder"], origin=f"{origin}: encoder"), dict(data["model"]),
+                       data.get("positions", "sequential"))
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {exc}") if not str(exc).startswith(origin) else exc from None
+
+    def save_json(self, path: Path) -> None:
+        from glyphctx.io.atomic import atomic_write_text
+
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load_json(cls, path: Path) -> "ReaderConfig":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the reader config ({exc})") from None
+        return cls.from_dict(data, origin=str(path))
+
+
+def presets_dir() -> Path:
+    return Path(str(importlib.resources.files("glyphctx.configs.reader")))
+
+
+def reader_names() -> list[str]:
+    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+
+
+def load_reader_config(name_or_path: str | Path) -> ReaderConfig:
+    """A reader preset by name (`tiny-reader`) or a YAML file by path."""
+    text = str(name_or_path)
+    candidate = presets_dir() / f"{text}.yaml"
+    path = candidate if "/" not in text and candidate.is_file() else Path(text).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"unknown reader preset {text!r}; presets: {', '.join(reader_names())} "
+                          "(or a path to a YAML file)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the reader config ({exc})") from None
+    if isinstance(data, dict):
+        data.setdefault("name", path.stem)
+    return ReaderConfig.from_dict(data, origin=str(path))

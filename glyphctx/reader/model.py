@@ -1,0 +1,231 @@
+"""`GlyphReader`: a vision encoder and a GlyphLM trained together to read rendered pages.
+
+The encoder turns each page into visual tokens; GlyphLM takes them as a prefix and writes bytes:
+the page's text back (`<transcribe>`), the text that follows it (`<continue>`), or the answer to a
+question (`<question> ... <answer>`). The same model answers from plain text (`<text> ...`), which is
+the baseline the visual path is measured against.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from glyphctx.encode.model import VisionEncoder
+from glyphctx.encode.preprocess import fit, grey, to_tensor
+from glyphctx.errors import ConfigError, GlyphctxError, OutputError
+from glyphctx.model import GlyphLMForCausalLM
+from glyphctx.model.modeling import output_cache
+from glyphctx.reader.config import ReaderConfig, load_reader_config
+from glyphctx.reader.positions import READOUT_SLOTS, PositionLayout
+from glyphctx.reader.tokenizer import ReaderTokenizer
+
+CONFIG_FILE = "reader.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+class WindowExceededError(GlyphctxError):
+    """The input needs more positions than the model was built for."""
+
+    def __init__(self, needed: int, window: int, what: str):
+        self.needed, self.window = needed, window
+        super().__init__(f"{what} needs {needed:,} positions; the model's window is {window:,}")
+
+
+class GlyphReader(nn.Module):
+    def __init__(self, config: ReaderConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = VisionEncoder(config.encoder)
+        self.lm = GlyphLMForCausalLM(config.model_config())
+        self.tokenizer = ReaderTokenizer()
+        self.layout = PositionLayout.for_reader(config.positions == "aligned", config.render, config.encoder)
+        # aligned readers also learn to name the characters under each visual token directly: a dense
+        # signal that trains the encoder long before the language model learns to look at it
+        self.readout = nn.Linear(config.encoder.out_dim, READOUT_SLOTS * 256) if self.layout.aligned else None
+
+    # ------------------------------------------------------------------ construction and storage
+    @classmethod
+    def from_preset(cls, name: str | os.PathLike = "tiny-reader", seed: int = 0) -> "GlyphReader":
+        """A freshly initialised reader (seeded), to train or to test plumbing with."""
+        config = load_reader_config(name)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return cls(config).eval()
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, device: str | torch.device | None = None) -> "GlyphReader":
+        folder = Path(path).expanduser()
+        if not (folder / CONFIG_FILE).is_file():
+            raise ConfigError(f"{folder}: not a reader checkpoint (no {CONFIG_FILE}); `glyphctx train --preset "
+                              "tiny-reader` writes one")
+        reader = cls(ReaderConfig.load_json(folder / CONFIG_FILE))
+        try:
+            state = load_file(str(folder / WEIGHTS_FILE))
+        except (OSError, Exception) as exc:  # safetensors raises its own error type for a damaged file
+            raise ConfigError(f"{folder / WEIGHTS_FILE}: cannot read the reader's weights ({exc})") from None
+        if "lm.lm_head.weight" not in state and reader.lm.config.tie_word_embeddings:
+            state["lm.lm_head.weight"] = state["lm.model.embed_tokens.weight"]
+        missing, unexpected = reader.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ConfigError(f"{folder / WEIGHTS_FILE}: weights do not fit {CONFIG_FILE} (missing: "
+                              f"{', '.join(missing[:3]) or 'none'}; unexpected: {', '.join(unexpected[:3]) or 'none'})")
+        return reader.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
+
+    def save_pretrained(self, path: str | os.PathLike) -> None:
+        """Write reader.json and the weights into a fresh folder, then move it into place whole."""
+        folder = Path(path).expanduser()
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot write the reader ({exc.strerror or exc})") from None
+        try:
+            self.config.save_json(staging / CONFIG_FILE)
+            state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()
+                     if not (k == "lm.lm_head.weight" and self.lm.config.tie_word_embeddings)}
+            save_file(state, str(staging / WEIGHTS_FILE))
+            if folder.exists():
+                old = folder.with_name(f".old-{folder.name}")
+                shutil.rmtree(old, ignore_errors=True)
+                folder.rename(old)
+                staging.rename(folder)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                staging.rename(folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def render_config(self):
+        return self.config.render
+
+    @property
+    def window(self) -> int:
+        return int(self.lm.config.max_position_embeddings)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def prefix_length(self, pages: Sequence[np.ndarray]) -> int:
+        """Positions the visual prefix of these pages takes (tokens plus the two boundary tokens)."""
+        return self.layout.prefix([self.encoder.tokens_for(p.shape[1], p.shape[0]) for p in pages])[-1] + 1
+
+    # ------------------------------------------------------------------ training
+    def pixels(self, pages: Sequence[np.ndarray]) -> torch.Tensor:
+        """Pages of one size -> the [B, C, H, W] tensor the encoder takes."""
+        fitted = [fit(grey(page, i), self.encoder.profile) for i, page in enumerate(pages)]
+        return to_tensor(fitted, self.encoder.config.in_chans).to(self.device)
+
+    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor, labels: torch.Tensor | None = None,
+                positions: torch.Tensor | None = None, characters: torch.Tensor | None = None):
+        """One-page rows: [B, 1, H, W] pages and [B, T] inputs whose first token names the task.
+
+        `positions` [B, prefix + T] overrides the reader's own layout (training pages drawn with a
+        sampled render config carry the layout of that config). `characters` [B, tokens, slots], the
+        byte classes each visual token shows, adds the readout's cross-entropy to the loss.
+        """
+        visual = self.encoder(pixels)
+        embeds = self.lm.model.build_inputs_embeds(input_ids, visual)
+        prefix = embeds.shape[1] - input_ids.shape[1]
+        if positions is None:
+            transcript = input_ids[:, 0] == self.tokenizer.transcribe
+            positions = self.layout.batch(visual.shape[1], transcript, input_ids.shape[1])
+        if labels is not None:
+            labels = torch.cat([labels.new_full((labels.shape[0], prefix), -100), labels], dim=1)
+        out = self.lm(inputs_embeds=embeds, position_ids=positions, labels=labels, use_cache=False)
+        if characters is not None and self.readout is not None and out.loss is not None:
+            logits = self.readout(visual).view(*visual.shape[:2], READOUT_SLOTS, 256)
+            out.readout_loss = nn.functional.cross_entropy(logits.reshape(-1, 256), characters.reshape(-1),
+                                                           ignore_index=-100)
+            out.loss = out.loss + out.readout_loss
+        return out
+
+    # ------------------------------------------------------------------ reading
+    @torch.inference_mode()
+    def visual_tokens(self, pages: Sequence[np.ndarray]) -> list[torch.Tensor]:
+        return self.encoder.encode(pages)
+
+    @torch.inference_mode()
+    def transcribe(self, pages: Sequence[np.ndarray], max_new_tokens: int | None = None,
+                   batch_size: int = 128) -> list[str]:
+        """Each page's text, read page by page (pages of one size are decoded together)."""
+        limit = max_new_tokens or self._line_bytes()
+        groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for index, page in enumerate(pages):
+            groups[tuple(page.shape)].append(index)
+        out = [""] * len(pages)
+        for indices in groups.values():
+            for start in range(0, len(indices), batch_size):
+                chunk = indices[start:start + batch_size]
+                visual = self.encoder(self.pixels([pages[i] for i in chunk]))
+                prompt = torch.full((len(chunk), 1), self.tokenizer.transcribe, device=self.device)
+                positions = self.layout.positions([visual.shape[1]], 1, transcript=True)
+                for i, text in zip(chunk, self._generate(prompt, visual, limit, positions)):
+                    out[i] = text
+        return out
+
+    @torch.inference_mode()
+    def answer(self, pages: Sequence[np.ndarray], question: str, max_new_tokens: int = 32) -> str:
+        """The answer to `question` about the document these pages show, read through their visual tokens."""
+        return self.answer_tokens(self.visual_tokens(pages), question, max_new_tokens)
+
+    @torch.inference_mode()
+    def answer_tokens(self, tokens: Sequence[torch.Tensor], question: str, max_new_tokens: int = 32) -> str:
+        """`answer` from visual tokens already encoded (one [n, dim] tensor per page, in page order)."""
+        prompt = [self.tokenizer.question, *self.tokenizer.encode(question), self.tokenizer.answer]
+        positions = self.layout.positions([t.shape[0] for t in tokens], len(prompt), transcript=False)
+        needed = positions[-1] + 1 + max_new_tokens
+        if needed > self.window:
+            raise WindowExceededError(needed, self.window, f"{len(tokens)} page(s) and the question")
+        visual = torch.cat(list(tokens)).to(self.device)[None]
+        return self._generate(torch.tensor([prompt], device=self.device), visual, max_new_tokens, positions)[0]
+
+    @torch.inference_mode()
+    def answer_text(self, text: str, question: str, max_new_tokens: int = 32) -> str:
+        """The same question answered from the plain text: the baseline of the visual path."""
+        prompt = [self.tokenizer.text, *self.tokenizer.encode(text), self.tokenizer.question,
+                  *self.tokenizer.encode(question), self.tokenizer.answer]
+        needed = len(prompt) + max_new_tokens
+        if needed > self.window:
+            raise WindowExceededError(needed, self.window, "the plain text and the question")
+        return self._generate(torch.tensor([prompt], device=self.device), None, max_new_tokens,
+                              list(range(len(prompt))))[0]
+
+    def _line_bytes(self) -> int:
+        """Enough bytes for the longest line a page of the reader's render config can hold, and then some."""
+        render = self.config.render
+        return int(render.text_width_pt * render.scale / 2) + 16  # no glyph is narrower than 2 px
+
+    def _generate(self, prompt: torch.Tensor, visual: torch.Tensor | None, limit: int,
+                  positions: list[int]) -> list[str]:
+        """Greedy decoding with the key-value cache, at the positions the layout gives (the same for every row)."""
+        embeds = self.lm.model.build_inputs_embeds(prompt, visual)
+        position = torch.tensor([positions], device=self.device).expand(prompt.shape[0], -1)
+        out = self.lm(inputs_embeds=embeds, position_ids=position, use_cache=True, logits_to_keep=1)
+        token = out.logits[:, -1].argmax(-1)
+        finished = token == self.tokenizer.eos
+        produced = [token]
+        position = position[:, -1:] + 1
+        for _ in range(limit - 1):
+            if bool(finished.all()):
+                break
+            out = self.lm(input_ids=token[:, None], position_ids=position, past_key_values=output_cache(out),
+                          use_cache=True)
+            token = torch.where(finished, self.tokenizer.eos, out.logits[:, -1].argmax(-1))
+            finished |= token == self.tokenizer.eos
+            produced.append(token)
+            position = position + 1
+        ids = torch.stack(produced, dim=1).tolist()
+        return [self.tokenizer.decode(row) for row in ids]

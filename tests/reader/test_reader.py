@@ -1,0 +1,185 @@
+"""The page reader: its config, line pages and tokens, batches, save/load, and reading with a random model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from glyphctx.encode import EncoderConfig, EncoderProfile
+from glyphctx.errors import ConfigError
+from glyphctx.normalise import normalise_text
+from glyphctx.reader import GlyphReader, ReaderTokenizer, WindowExceededError, load_reader_config
+from glyphctx.reader.lines import render_lines
+from glyphctx.reader.task import IGNORE, ReaderTask
+from glyphctx.tokens import load_tokenizer
+from glyphctx.train.corpus import Corpus
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+TEXT = normalise_text((DATA / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return GlyphReader.from_preset("tiny-reader", seed=0)
+
+
+@pytest.fixture(scope="module")
+def task():
+    half = len(TEXT) // 2
+    return ReaderTask(Corpus(train=[TEXT[:half]], held_out=[TEXT[half:]]), batch_size=8, passages=2, eval_lines=4)
+
+
+def test_a_line_page_costs_what_the_encoder_rule_says_and_carries_two_text_tokens_per_visual_token(reader):
+    lines = render_lines(TEXT, reader.render_config)
+    assert {line.image.shape for line in lines} == {(12, 384)}  # one size: pages batch without padding
+    tokens = reader.visual_tokens([line.image for line in lines[:5]])
+    assert [t.shape[0] for t in tokens] == [reader.encoder.tokens_for(384, 12)] * 5 == [8] * 5
+    text_tokens = len(load_tokenizer(None).encode(TEXT))
+    assert text_tokens / (8 * len(lines)) > 1.5
+
+
+def test_line_shaped_tokens_pad_pages_instead_of_scaling_them():
+    config = EncoderConfig(patch_size=12, compressor="merge1x3-mlp", resize="pad", profile=None, img_size=[12, 360])
+    profile = EncoderProfile("lines", config)
+    assert profile.input_size(350, 12) == (360, 12) and profile.grid(350, 12) == (10, 1)
+    assert profile.grid(37, 13) == (2, 2)
+    with pytest.raises(ConfigError, match="square token"):
+        EncoderConfig(compressor="merge1x3-mlp", resize="smart")
+    with pytest.raises(ConfigError, match="img_size"):
+        EncoderConfig(img_size=[12, 360, 3])
+
+
+def test_batches_depend_on_seed_step_and_micro_batch_only(task):
+    first, again, other = task.batch(3, 1, 7), task.batch(3, 1, 7), task.batch(4, 1, 7)
+    for key in ("pixels", "input_ids", "labels"):
+        assert torch.equal(first[key], again[key])
+    assert not torch.equal(first["input_ids"], other["input_ids"])
+    ids, labels = first["input_ids"], first["labels"]
+    assert ids.shape[0] == 8 and first["pixels"].shape == (8, 1, 12, 384)
+    assert torch.equal(first["positions"], again["positions"])
+    assert set(ids[:, 0].tolist()) <= {ReaderTokenizer.transcribe, ReaderTokenizer.continue_}
+    assert (labels[:, 0] == IGNORE).all()  # the task token is given, never predicted
+    for row, target in zip(ids, labels):
+        real = target != IGNORE
+        assert torch.equal(target[real], row[real]) and row[real][-1] == ReaderTokenizer.eos
+
+
+def test_aligned_positions_put_each_token_among_the_characters_it_shows(reader):
+    layout = reader.layout
+    assert layout.aligned and layout.chars_per_token == pytest.approx(12, rel=1e-4) and layout.first_char == 0
+    prefix = layout.prefix([8])
+    assert prefix == [0, 7, 19, 31, 43, 55, 67, 79, 91, 98]  # token j at the middle of characters 12j..12j+11
+    transcript = layout.positions([8], 30, transcript=True)
+    for k in range(30):  # the input predicting character k sits at k + 1, at most six from its token
+        assert transcript[10 + k] == k + 1 and prefix[1 + k // 12] - (k + 1) in range(-5, 7)
+    follow = layout.positions([8], 5, transcript=False)
+    assert follow[10:] == list(range(prefix[-1] + 1, prefix[-1] + 6))  # a continuation comes after the page
+    two_pages = layout.prefix([8, 8])
+    assert two_pages[9] > two_pages[8] and len(two_pages) == 18
+
+
+def test_every_character_sits_on_the_grid_so_each_token_shows_twelve(reader):
+    text = "It is a truth universally acknowledged, that a single man in possession of a good fortune"
+    (line,) = render_lines(text, reader.render_config)[:1]
+    assert len(line.text) >= 88
+    characters = reader.layout.token_characters(line.text, 8)
+    assert [chr(c) for c in characters[0][:12]] == list(line.text[:12]) and characters[0][12] == -100
+    assert [chr(c) for c in characters[1][:12]] == list(line.text[12:24])
+    ink = np.where((line.image < 128).any(axis=0))[0]
+    assert ink.max() < 4 * len(line.text) + 2  # 4 px a character, spaces included
+
+def test_training_positions_follow_each_sample_s_render_config(task):
+    batch = task.batch(5, 0, 1)
+    positions, ids = batch["positions"], batch["input_ids"]
+    assert positions.shape == (ids.shape[0], 10 + ids.shape[1])
+    spans = {tuple(row[:10].tolist()) for row in positions}
+    assert len(spans) >= 1 and all(span[0] == 0 for span in spans)
+
+
+def test_training_steps_lower_the_loss(task):
+    torch.manual_seed(0)
+    model = task.build(0).train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    batch = task.batch(0, 0, 0)
+    losses = []
+    for _ in range(8):
+        loss, metrics = task.loss(model, batch)
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad()
+        losses.append(metrics["loss"])
+    assert losses[-1] < losses[0] - 0.5
+
+
+def test_save_and_load_give_the_same_model(reader, tmp_path):
+    reader.save_pretrained(tmp_path / "reader")
+    reader.save_pretrained(tmp_path / "reader")  # overwriting a finished folder works too
+    loaded = GlyphReader.from_pretrained(tmp_path / "reader", device="cpu")
+    assert sorted(p.name for p in (tmp_path / "reader").iterdir()) == ["model.safetensors", "reader.json"]
+    assert not list(tmp_path.glob(".tmp-*")) and not list(tmp_path.glob(".old-*"))
+    batch = ReaderTask(Corpus([TEXT], [TEXT]), batch_size=4, passages=2).batch(0, 0, 0)
+    with torch.no_grad():
+        a = reader(batch["pixels"], batch["input_ids"]).logits
+        b = loaded(batch["pixels"], batch["input_ids"]).logits
+    assert torch.equal(a, b)
+    assert loaded.config == reader.config
+
+
+def test_reading_returns_text_for_every_page_and_answers_within_the_window(reader):
+    lines = render_lines(TEXT, reader.render_config)[:3]
+    pages = [line.image for line in lines]
+    read = reader.transcribe(pages, max_new_tokens=5)
+    assert len(read) == 3 and all(isinstance(t, str) and len(t) <= 5 for t in read)
+    assert read == reader.transcribe(pages, max_new_tokens=5)  # greedy: repeatable
+    assert isinstance(reader.answer(pages, "Who?", max_new_tokens=4), str)
+    assert isinstance(reader.answer_text(TEXT[:200], "Who?", max_new_tokens=4), str)
+    with pytest.raises(WindowExceededError, match="window is 32,768"):
+        reader.answer(pages * 200, "Who?")
+    with pytest.raises(WindowExceededError, match="plain text"):
+        reader.answer_text(TEXT * 4, "Who?")
+
+
+def test_bad_configs_and_checkpoints_get_typed_errors(tmp_path):
+    with pytest.raises(ConfigError, match="unknown reader preset"):
+        load_reader_config("no-such-reader")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("render: {}\nencoder: {out_dim: 32}\nmodel: {vision_hidden_size: 64, vocab_size: 300}\n")
+    with pytest.raises(ConfigError, match="vision_hidden_size 64 must equal"):
+        load_reader_config(bad)
+    bad.write_text("render: {}\nencoder: {}\nmodel: {vision_hidden_size: 64, vocab_size: 100}\n")
+    with pytest.raises(ConfigError, match="vocab_size"):
+        load_reader_config(bad)
+    with pytest.raises(ConfigError, match="not a reader checkpoint"):
+        GlyphReader.from_pretrained(tmp_path)
+    (tmp_path / "reader.json").write_text("{}")
+    with pytest.raises(ConfigError, match="missing or not a mapping"):
+        GlyphReader.from_pretrained(tmp_path)
+
+
+def test_the_tokenizer_round_trips_any_text_and_stops_at_the_end():
+    text = "Kapitel 1: naïve café — 東京"
+    ids = ReaderTokenizer.encode(text)
+    assert ReaderTokenizer.decode(ids + [ReaderTokenizer.eos, 65]) == text
+    assert ReaderTokenizer.decode([ReaderTokenizer.transcribe, 72, 105]) == "Hi"
+    assert ReaderTokenizer.vocab_size == 263
+
+
+def test_a_sequential_reader_decodes_like_a_full_forward(tmp_path):
+    config = (Path(__file__).resolve().parents[2] / "configs" / "reader" / "tiny-reader.yaml").read_text()
+    path = tmp_path / "sequential.yaml"
+    path.write_text(config.replace("positions: aligned", "positions: sequential"))
+    torch.manual_seed(0)
+    reader = GlyphReader(load_reader_config(path)).eval()
+    assert reader.layout.prefix([3]) == [0, 1, 2, 3, 4]
+    visual = torch.randn(1, 8, 128)
+    prompt = torch.tensor([[ReaderTokenizer.transcribe]])
+    got = reader._generate(prompt, visual, 6, list(range(11)))[0]
+    ids = prompt
+    with torch.no_grad():
+        for _ in range(6):
+            step = reader.lm(input_ids=ids, visual_tokens=visual, use_cache=False).logits[:, -1].argmax(-1)
+            ids = torch.cat([ids, step[:, None]], dim=1)
+    assert got == ReaderTokenizer.decode(ids[0, 1:].tolist())
