@@ -33,9 +33,6 @@ Row = dict[str, Any]
 #: busy to the end, and a few documents per block amortise what starting a task costs
 BLOCKS_PER_WORKER = 8
 MAX_BLOCK_DOCUMENTS = 16
-#: document tasks in flight per CPU: between two tasks a worker idles while Ray hands it the next block
-#: (a fifth of a second on a small machine), and a second task on the same CPU keeps it busy meanwhile
-TASKS_PER_CPU = 2
 
 
 @dataclass
@@ -176,12 +173,12 @@ def _dataset(planned: list[Row], settings: IngestSettings, workers: int | None, 
     from glyphctx.pipelines.document_stage import process_documents
 
     small = cpus < 2  # one CPU has to be shared by the document tasks and a CPU encoder
-    task_cpus = (0.5 if small and settings.encode and not gpus else 1) / TASKS_PER_CPU
+    task_cpus = 0.5 if small and settings.encode and not gpus else 1
     per_block = min(MAX_BLOCK_DOCUMENTS, max(1, len(planned) // (BLOCKS_PER_WORKER * max(1, workers or int(cpus)))))
     dataset = ray.data.from_items(planned, override_num_blocks=-(-len(planned) // per_block))
     dataset = dataset.map_batches(process_documents, fn_kwargs={"settings": settings}, batch_size=None,
                                   batch_format="pandas", num_cpus=task_cpus,
-                                  compute=ray.data.TaskPoolStrategy(size=workers and workers * TASKS_PER_CPU))
+                                  compute=ray.data.TaskPoolStrategy(size=workers))
     if settings.encode:
         from glyphctx.pipelines.encode_stage import EncodePages
 
