@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.evaluate.tiny_models import save_tiny_causal_lm, save_tiny_reader, save_tiny_vlm
+from tests.tiny_models import save_tiny_causal_lm, save_tiny_reader, save_tiny_vlm
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOOK = DATA / "pride-and-prejudice-ch1.txt"

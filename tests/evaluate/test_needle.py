@@ -14,7 +14,7 @@ from glyphctx.evaluate.text_model import TextModel
 from glyphctx.search.needle import plant_needles
 from glyphctx.train.corpus import load_corpus
 from tests.evaluate.conftest import BOOK
-from tests.evaluate.tiny_models import WINDOW
+from tests.tiny_models import WINDOW
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

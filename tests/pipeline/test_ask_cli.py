@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from glyphctx.cli.main import app
-from tests.pipeline.tiny_models import build_tiny_vlm
+from tests.tiny_models import save_tiny_vlm
 
 BUDGET = re.compile(r"^budget: ([\d,]+) text tokens -> ([\d,]+) visual tokens \((\d+\.\d\d)x\) on (\d+) pages?; "
                     r"([\d,]+) of ([\d,]+) positions$", re.MULTILINE)
@@ -69,7 +69,7 @@ def test_typed_errors_exit_2_with_one_line(pipeline_file, tmp_path, chapter, mon
     assert "glyphctx train --preset tiny-reader" in " ".join(no_model.output.split())
     unknown = invoke("doc.txt", "Who?", "--pipeline", "no-such-pipeline")
     assert unknown.exit_code == 2 and "unknown pipeline preset" in unknown.output
-    short = build_tiny_vlm(tmp_path / "short-vlm", window=40)
+    short = save_tiny_vlm(tmp_path / "short-vlm", window=40)
     (tmp_path / "short.yaml").write_text(f"model: {short}\n", encoding="utf-8")
     (tmp_path / "long.txt").write_text(chapter, encoding="utf-8")
     too_long = invoke("long.txt", "Who?", "--pipeline", tmp_path / "short.yaml")

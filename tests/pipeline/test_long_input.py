@@ -7,7 +7,7 @@ import pytest
 from glyphctx.api import compress
 from glyphctx.errors import GlyphctxError
 from glyphctx.pipeline import ContextTooLongError, Pipeline, PipelineConfig
-from tests.pipeline.tiny_models import build_tiny_vlm
+from tests.tiny_models import save_tiny_vlm
 
 WINDOW = 50
 SEARCHED = "page_width: 2000\npage_height: 3000\nfont_size: 6\nline_height: 7\n"  # one big page: fewest tokens
@@ -15,7 +15,7 @@ SEARCHED = "page_width: 2000\npage_height: 3000\nfont_size: 6\nline_height: 7\n"
 
 @pytest.fixture(scope="module")
 def short_window_vlm(tmp_path_factory):
-    return build_tiny_vlm(tmp_path_factory.mktemp("short-vlm"), window=WINDOW)
+    return save_tiny_vlm(tmp_path_factory.mktemp("short-vlm"), window=WINDOW)
 
 
 def never_runs(*args, **kwargs):
