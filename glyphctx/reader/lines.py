@@ -23,14 +23,18 @@ FONT_SIZE_STEPS = (-0.5, 0.0, 0.5)
 @dataclass(frozen=True)
 class Line:
     image: np.ndarray
-    text: str  # what the line shows, without the break after it
+    text: str  # what the line shows from its left margin: indentation kept, the break after it dropped
 
 
 def render_lines(text: str, config: RenderConfig) -> list[Line]:
-    """Every non-empty line of `text` (already normalised) as its own page."""
+    """Every non-empty line of `text` (already normalised) as its own page.
+
+    A line keeps its leading spaces (an indented letter or verse): they are cells of the page like any
+    character, and a reader whose positions follow the characters must count them to stay aligned.
+    """
     result = render_text(text, config)
-    lines = (Line(page.image, result.text[page.span[0]:page.span[1]].strip()) for page in result.pages)
-    return [line for line in lines if line.text]
+    lines = (Line(page.image, result.text[page.span[0]:page.span[1]].rstrip()) for page in result.pages)
+    return [line for line in lines if line.text.strip()]
 
 
 def sample_config(base: RenderConfig, rng: random.Random) -> RenderConfig:

@@ -26,7 +26,7 @@ from glyphctx.errors import ConfigError, GlyphctxError, OutputError
 from glyphctx.model import GlyphLMForCausalLM
 from glyphctx.model.modeling import output_cache
 from glyphctx.reader.config import ReaderConfig, load_reader_config
-from glyphctx.reader.positions import READOUT_SLOTS, PositionLayout
+from glyphctx.reader.positions import READOUT_SLOTS, PositionLayout, pending_bytes
 from glyphctx.reader.tokenizer import ReaderTokenizer
 
 CONFIG_FILE = "reader.json"
@@ -140,8 +140,7 @@ class GlyphReader(nn.Module):
         embeds = self.lm.model.build_inputs_embeds(input_ids, visual)
         prefix = embeds.shape[1] - input_ids.shape[1]
         if positions is None:
-            transcript = input_ids[:, 0] == self.tokenizer.transcribe
-            positions = self.layout.batch(visual.shape[1], transcript, input_ids.shape[1])
+            positions = self.layout.batch(visual.shape[1], input_ids, self.tokenizer.transcribe)
         if labels is not None:
             labels = torch.cat([labels.new_full((labels.shape[0], prefix), -100), labels], dim=1)
         out = self.lm(inputs_embeds=embeds, position_ids=positions, labels=labels, use_cache=False)
@@ -172,7 +171,8 @@ class GlyphReader(nn.Module):
                 visual = self.encoder(self.pixels([pages[i] for i in chunk]))
                 prompt = torch.full((len(chunk), 1), self.tokenizer.transcribe, device=self.device)
                 positions = self.layout.positions([visual.shape[1]], 1, transcript=True)
-                for i, text in zip(chunk, self._generate(prompt, visual, limit, positions)):
+                read = self._generate(prompt, visual, limit, positions, by_character=self.layout.aligned)
+                for i, text in zip(chunk, read):
                     out[i] = text
         return out
 
@@ -209,15 +209,20 @@ class GlyphReader(nn.Module):
         return int(render.text_width_pt * render.scale / 2) + 16  # no glyph is narrower than 2 px
 
     def _generate(self, prompt: torch.Tensor, visual: torch.Tensor | None, limit: int,
-                  positions: list[int]) -> list[str]:
-        """Greedy decoding with the key-value cache, at the positions the layout gives (the same for every row)."""
+                  positions: list[int], by_character: bool = False) -> list[str]:
+        """Greedy decoding with the key-value cache, from the positions the layout gives (the same for every row).
+
+        Generated inputs take one position per byte, or, `by_character` (an aligned transcription), one
+        per character, by `character_steps`' rule applied to each row's own bytes.
+        """
         embeds = self.lm.model.build_inputs_embeds(prompt, visual)
         position = torch.tensor([positions], device=self.device).expand(prompt.shape[0], -1)
         out = self.lm(inputs_embeds=embeds, position_ids=position, use_cache=True, logits_to_keep=1)
         token = out.logits[:, -1].argmax(-1)
         finished = token == self.tokenizer.eos
         produced = [token]
-        position = position[:, -1:] + 1
+        pending = [0] * prompt.shape[0]
+        position = position[:, -1:] + self._steps(token, pending, by_character)
         for _ in range(limit - 1):
             if bool(finished.all()):
                 break
@@ -226,6 +231,14 @@ class GlyphReader(nn.Module):
             token = torch.where(finished, self.tokenizer.eos, out.logits[:, -1].argmax(-1))
             finished |= token == self.tokenizer.eos
             produced.append(token)
-            position = position + 1
+            position = position + self._steps(token, pending, by_character)
         ids = torch.stack(produced, dim=1).tolist()
         return [self.tokenizer.decode(row) for row in ids]
+
+    def _steps(self, token: torch.Tensor, pending: list[int], by_character: bool) -> torch.Tensor | int:
+        """[B, 1] position steps for the inputs `token` (updating each row's owed continuation bytes)."""
+        if not by_character:
+            return 1
+        for row, value in enumerate(token.tolist()):
+            pending[row] = pending_bytes(pending[row], value)
+        return torch.tensor([[0 if owed else 1] for owed in pending], device=token.device)

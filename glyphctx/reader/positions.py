@@ -3,13 +3,16 @@
 Aligned positions measure a one-line page in characters: visual token j sits at the position of the
 character in its middle, and a transcription's inputs run over the positions of the characters they
 predict, so the token that holds the next character is always a few positions back, at an offset
-rotary attention can learn once instead of searching the line for it. Everything after a page (its
-continuation, a question, the next page) follows sequentially.
+rotary attention can learn once instead of searching the line for it. A character is one cell on the
+page however many UTF-8 bytes it takes, so a transcription's position moves on only at the first byte
+of each character. Everything after a page (its continuation, a question, the next page) follows
+sequentially, one position per byte.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -76,19 +79,59 @@ class PositionLayout:
         """Position of the first input of a one-page transcription (it predicts the first character)."""
         return _nearest(self.first_char + 0.5) if self.aligned else -1
 
-    def positions(self, pages: list[int], text_length: int, transcript: bool) -> list[int]:
-        """Prefix and text positions; a transcription of one aligned page runs over its characters."""
-        prefix = self.prefix(pages)
-        start = self.transcript_start() if transcript and self.aligned and len(pages) == 1 else prefix[-1] + 1
-        return prefix + list(range(start, start + text_length))
+    def positions(self, pages: list[int], text_length: int, transcript: bool,
+                  ids: Sequence[int] | None = None) -> list[int]:
+        """Prefix and text positions; a transcription of one aligned page runs over its characters.
 
-    def batch(self, tokens: int, transcript: torch.Tensor, text_length: int) -> torch.Tensor | None:
-        """[B, prefix + text] positions for one-page rows whose transcript flags differ (None: sequential)."""
+        `ids`, the transcription's inputs (task token first), let a multi-byte character's bytes share
+        its position; without them every input is taken for a one-byte character.
+        """
+        prefix = self.prefix(pages)
+        if transcript and self.aligned and len(pages) == 1:
+            start = self.transcript_start()
+            steps = character_steps(ids[:text_length]) if ids is not None else [1] * text_length
+            text, position = [], start - 1
+            for step in steps:
+                position += step
+                text.append(position)
+            return prefix + text + list(range(position + 1, position + 1 + text_length - len(text)))
+        return prefix + list(range(prefix[-1] + 1, prefix[-1] + 1 + text_length))
+
+    def batch(self, tokens: int, input_ids: torch.Tensor, transcribe: int) -> torch.Tensor | None:
+        """[B, prefix + T] positions for one-page rows, each by its task token and bytes (None: sequential)."""
         if not self.aligned:
             return None
-        rows = {flag: self.positions([tokens], text_length, flag) for flag in (True, False)}
-        return torch.tensor([rows[bool(flag)] for flag in transcript.tolist()], dtype=torch.long,
-                            device=transcript.device)
+        length = input_ids.shape[1]
+        rows = [self.positions([tokens], length, row[0] == transcribe, row) for row in input_ids.tolist()]
+        return torch.tensor(rows, dtype=torch.long, device=input_ids.device)
+
+
+def pending_bytes(pending: int, token: int) -> int:
+    """UTF-8 continuation bytes still owed after `token`, given `pending` owed before it (0 for non-bytes)."""
+    if 0x80 <= token < 0xC0:
+        return max(pending - 1, 0)
+    if 0xC0 <= token < 0xE0:
+        return 1
+    if 0xE0 <= token < 0xF0:
+        return 2
+    if 0xF0 <= token < 0xF8:
+        return 3
+    return 0
+
+
+def character_steps(ids: Sequence[int]) -> list[int]:
+    """How far each input's position moves on from the one before (the first input's step is 1).
+
+    Input k predicts byte k of the text; that byte starts a new character, and so a new position, unless
+    the bytes read so far (inputs 1..k) leave a character unfinished. Decoding applies the same rule to the
+    bytes it has produced, so training and reading agree.
+    """
+    steps, pending = [], 0
+    for k, token in enumerate(ids):
+        if k:
+            pending = pending_bytes(pending, int(token))
+        steps.append(0 if pending else 1)
+    return steps
 
 
 def _nearest(value: float) -> int:

@@ -71,8 +71,9 @@ class ReaderTask:
             page_tokens = batch["pixels"].shape[-1] // tokens[1] * (batch["pixels"].shape[-2] // tokens[0])
             length = batch["input_ids"].shape[1]
             batch["positions"] = torch.tensor(
-                [layout.positions([page_tokens], length, transcript=task == ReaderTokenizer.transcribe)
-                 for layout, (_, _, task) in zip(layouts, samples)], dtype=torch.long)
+                [layout.positions([page_tokens], length, transcript=task == ReaderTokenizer.transcribe, ids=row)
+                 for layout, (_, _, task), row in zip(layouts, samples, batch["input_ids"].tolist())],
+                dtype=torch.long)
             batch["characters"] = torch.tensor(
                 [layout.token_characters(line.text, page_tokens) for layout, (line, _, _) in zip(layouts, samples)],
                 dtype=torch.long)
@@ -124,17 +125,18 @@ class ReaderTask:
 
 
 def corrupt(batch: dict[str, Any], rng: random.Random, share: float) -> None:
-    """Replace a share of the transcriptions' input bytes with random printable ones (targets unchanged).
+    """Replace a share of the transcriptions' ASCII input bytes with random printable ones (targets unchanged).
 
     With its own previous bytes sometimes wrong, the model cannot transcribe by guessing the next word
-    from the last ones: it has to read the page, which is what greedy reading at test time needs.
+    from the last ones: it has to read the page, which is what greedy reading at test time needs. Bytes of
+    multi-byte characters are left alone, so the inputs still say where each character starts.
     """
     ids, labels = batch["input_ids"], batch["labels"]
     for row in range(ids.shape[0]):
         if int(ids[row, 0]) != ReaderTokenizer.transcribe:
             continue
         for column in range(1, ids.shape[1]):
-            if int(labels[row, column]) != IGNORE and int(ids[row, column]) < 256 and rng.random() < share:
+            if int(labels[row, column]) != IGNORE and int(ids[row, column]) < 128 and rng.random() < share:
                 ids[row, column] = rng.randrange(32, 127)
 
 

@@ -74,6 +74,7 @@ def render_text(text: str, config: RenderConfig | None = None, progress=None) ->
     config = config or RenderConfig()
     started = time.perf_counter()
     words = word_cache(config)
+    words.prepare(text)
     primary = words.primary
     layouts = layout_pages(text, config, words, primary.ascent, primary.descent)
     width = page_width_px(config, layouts)

@@ -111,6 +111,7 @@ class Face:
         self._raqm: ImageFont.FreeTypeFont | None = None
         self._advances: dict[str, float] = {}
         self._glyphs: dict[tuple[str, int], Glyph] = {}
+        self._big_glyphs: dict[str, tuple[np.ndarray | None, int, int]] = {}
 
     @property
     def name(self) -> str:
@@ -147,27 +148,39 @@ class Face:
         small sizes; an oversampled glyph is effectively unhinted, and shifting it by whole oversampled
         pixels gives the subpixel phase for free.
         """
-        core, (dx, dy) = self._big.getmask2(char, mode="L", anchor="ls")
-        width, height = core.size
-        if width == 0 or height == 0:
+        big, dx, dy = self._oversampled(char)
+        if big is None:
             return Glyph(np.zeros((0, 0), np.uint8), 0, 0)
-        big = np.asarray(Image.Image()._new(core), dtype=np.float32)
         k = OVERSAMPLE
-        if self.horizontal_scale != 1.0:
-            new_width = max(1, int(round(width * self.horizontal_scale)))
-            big = np.asarray(
-                Image.fromarray(big, mode="F").resize((new_width, height), Image.Resampling.BILINEAR), np.float32
-            )
-            dx = int(round(dx * self.horizontal_scale))
         x0 = dx + phase * k // SUBPIXEL_PHASES
         pad_left, pad_top = x0 % k, dy % k
         h, w = big.shape
-        pad_right = (-(pad_left + w)) % k
-        pad_bottom = (-(pad_top + h)) % k
-        big = np.pad(big, ((pad_top, pad_bottom), (pad_left, pad_right)))
-        small = big.reshape(big.shape[0] // k, k, big.shape[1] // k, k).mean(axis=(1, 3))
-        bitmap = np.clip(np.rint(small), 0, 255).astype(np.uint8)
+        padded = np.zeros((-(-(pad_top + h) // k) * k, -(-(pad_left + w) // k) * k), np.float32)
+        padded[pad_top:pad_top + h, pad_left:pad_left + w] = big
+        small = padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).sum(axis=(1, 3))
+        bitmap = np.clip(np.rint(small * (1.0 / (k * k))), 0, 255).astype(np.uint8)
         return Glyph(bitmap, (x0 - pad_left) // k, (dy - pad_top) // k)
+
+    def _oversampled(self, char: str) -> tuple[np.ndarray | None, int, int]:
+        """The glyph drawn at OVERSAMPLE times the size (float32, horizontal scale applied) and its offset:
+        drawn once, shifted for every phase."""
+        cached = self._big_glyphs.get(char)
+        if cached is None:
+            core, (dx, dy) = self._big.getmask2(char, mode="L", anchor="ls")
+            width, height = core.size
+            if width == 0 or height == 0:
+                cached = (None, 0, 0)
+            else:
+                big = np.asarray(Image.Image()._new(core), dtype=np.float32)
+                if self.horizontal_scale != 1.0:
+                    new_width = max(1, int(round(width * self.horizontal_scale)))
+                    big = np.asarray(
+                        Image.fromarray(big, mode="F").resize((new_width, height), Image.Resampling.BILINEAR),
+                        np.float32)
+                    dx = int(round(dx * self.horizontal_scale))
+                cached = (big, dx, dy)
+            self._big_glyphs[char] = cached
+        return cached
 
     def _to_glyph(self, core, dx: int, dy: int) -> Glyph:
         width, height = core.size

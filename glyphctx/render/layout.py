@@ -99,17 +99,18 @@ def _first_strong_rtl(text: str, start: int, end: int) -> bool:
 _NOT_PLAIN = re.compile(rf"[\t{_BREAK_SPACE[1:]}\u200b{_CJK}]")
 
 
-def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float):
+def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float, plain: bool = False):
     """(boxes, box starts, glue before each box, whether all inner glue is one space) of one paragraph.
 
-    Box starts are None when the boxes are the paragraph's words separated by single spaces.
+    Box starts are None when the boxes are the paragraph's words separated by single spaces. `plain`
+    says the whole text has no tab, no space other than ASCII's and no CJK (checked once, not per paragraph).
 
     Tab stops are measured from the paragraph's start, so they are exact on its first line (where code
     and tables put them) and approximate on wrapped continuation lines.
     """
     space = words.width(" ")
     paragraph = text[start:end]
-    if _NOT_PLAIN.search(paragraph) is None:
+    if plain or _NOT_PLAIN.search(paragraph) is None:
         split = paragraph.split(" ")
         if "" not in split:  # the common case, all in C: single spaces between words
             # box starts are implied (one space after each box); break_paragraph works out the few it needs
@@ -136,18 +137,20 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float)
     return boxes, starts, glue, False
 
 
-def break_paragraph(text: str, start: int, end: int, width: float, words: WordCache, tab_width: float) -> list[Line]:
+def break_paragraph(text: str, start: int, end: int, width: float, words: WordCache, tab_width: float,
+                    plain: bool = False, ltr: bool = False) -> list[Line]:
     """Greedy line breaking of text[start:end] (one paragraph, no newline) into lines of `width` px.
 
     Works on prefix sums: the last box that fits on a line is found by bisection, so the Python work
-    per line does not grow with the number of words on it.
+    per line does not grow with the number of words on it. `plain` is `_tokens`'; `ltr` says the whole
+    text has no right-to-left script.
     """
     if start == end:
         return [Line(start, end, [], [], 0.0, True)]
-    boxes, starts, glue, single_spaced = _tokens(text, start, end, words, tab_width)
+    boxes, starts, glue, single_spaced = _tokens(text, start, end, words, tab_width, plain)
     if not boxes:
         return [Line(start, end, [], [], 0.0, True)]
-    rtl = _first_strong_rtl(text, start, end)
+    rtl = not ltr and _first_strong_rtl(text, start, end)
     widths = words.widths(boxes)
     if max(widths) > width:
         if starts is None:
@@ -257,6 +260,8 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
     ]
 
     plain_left = config.align == "left"
+    plain = _NOT_PLAIN.search(text) is None
+    ltr = _RTL_SCRIPTS.search(text) is None
     pages: list[PageLayout] = []
     current: list[Line] = []
     page_start = 0
@@ -279,7 +284,7 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
     while pos <= length:
         newline = text.find("\n", pos)
         para_end = length if newline < 0 else newline
-        lines = break_paragraph(text, pos, para_end, col_width, words, tab_width)
+        lines = break_paragraph(text, pos, para_end, col_width, words, tab_width, plain, ltr)
         if newline >= 0:
             lines[-1].end = newline + 1  # the newline belongs to the paragraph's last line
         for line in lines:

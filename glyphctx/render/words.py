@@ -10,7 +10,6 @@ reported, never dropped.
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections import Counter
 from typing import NamedTuple
@@ -38,6 +37,11 @@ class Strip(NamedTuple):
     dx: int
     width: int  # bitmap columns
 
+
+#: words longer than this are drawn one at a time (they are rare, and would widen the batch's arrays)
+BATCH_WORD_CHARS = 48
+#: fewer new words than this are not worth a vectorised pass
+BATCH_MIN_WORDS = 64
 
 #: a word's cell starts this many pixels before its pen position (room for a leading overhang, as of
 #: "T", "j" or "_"), and ends as many pixels before the next word's
@@ -82,6 +86,10 @@ class WordCache:
         #: words sit one space apart; words whose ink overhangs that cell are added to `unfit`
         self.cells = _Memo(self._cell, max_words)
         self.unfit: set[str] = set()  # words whose ink overhangs their cell
+        self._max_words = max_words
+        self._char_index: dict[str, int] = {}  # character -> id, for the vectorised word pass
+        self._chars: list[str] = []
+        self._advance_table = np.zeros(0)
 
     # ------------------------------------------------------------ characters
     def face_of(self, char: str) -> Face | None:
@@ -117,6 +125,52 @@ class WordCache:
             face = self.face_of(char)
             widths.append(0.0 if face is None else face.advance(char))
         return widths
+
+    def char_ids(self, chars: str) -> np.ndarray:
+        """Each character's id (ids index `advance_table()`), new characters numbered on first sight."""
+        index = self._char_index
+        for char in set(chars).difference(index):
+            index[char] = len(self._chars)
+            self._chars.append(char)
+        return np.fromiter(map(index.__getitem__, chars), np.intp, len(chars))
+
+    def advance_table(self) -> np.ndarray:
+        """Advance in pixels of every character with an id (0 for invisible ones)."""
+        if len(self._advance_table) < len(self._chars):
+            self._advance_table = np.array(self.char_widths("".join(self._chars)))
+        return self._advance_table
+
+    def banded_glyph(self, char_id: int, phase: int) -> tuple[int, np.ndarray] | None:
+        """`_banded` for a character id: (x offset, band-tall bitmap), None when it draws nothing."""
+        char = self._chars[char_id]
+        face = self.face_of(char)
+        return None if face is None else self._banded(face, char, phase)
+
+    def prepare(self, text: str) -> None:
+        """Measure and draw the words of `text` not cached yet, all in one vectorised pass (word_batch).
+
+        Words are what the layout's fast path sees: runs between single spaces. Words it cannot take
+        (right-to-left ones, which are shaped; very long ones; ones with tabs or other spaces) are left to
+        the per-word path, as are any the layout forms otherwise.
+        """
+        from glyphctx.render.word_batch import draw_words
+
+        tokens = set(text.replace("\n", " ").split(" "))
+        tokens.difference_update(self.cells)
+        new = [w for w in tokens if 0 < len(w) <= BATCH_WORD_CHARS and w.isprintable()]
+        if can_shape():
+            rtl = "".join(c for c in set("".join(new)) if is_rtl(c))
+            if rtl:
+                new = [w for w in new if not any(c in rtl for c in w)]
+        if len(new) < BATCH_MIN_WORDS:
+            return
+        new = new[:self._max_words]
+        if len(self.cells) + len(new) > self._max_words:
+            self.cells.clear()
+            self._widths.clear()
+        widths, cells = draw_words(self, new, CELL_LEAD)
+        self._widths.update(zip(new, widths))
+        self.cells.update(cells)
 
     def _banded(self, face: Face, char: str, phase: int) -> tuple[int, np.ndarray] | None:
         """A glyph padded to the band's rows: (x offset from the pen's whole pixel, bitmap)."""
@@ -156,7 +210,12 @@ class WordCache:
 
     def _measure(self, word: str) -> float:
         shaped = self._shape(word)
-        exact = shaped[1] if shaped else math.fsum(self.char_widths(word))
+        if shaped:
+            exact = shaped[1]
+        else:  # summed left to right from zero, as `_compose` moves its pen and as word_batch sums
+            exact = 0.0
+            for width in self.char_widths(word):
+                exact += width
         return float(max(round(exact), 1 if word.isspace() else 0))
 
     def _draw(self, word: str) -> Strip:

@@ -81,6 +81,21 @@ def test_aligned_positions_put_each_token_among_the_characters_it_shows(reader):
     assert two_pages[9] > two_pages[8] and len(two_pages) == 18
 
 
+def test_a_multi_byte_character_takes_one_position_in_training_and_in_decoding(reader):
+    text = "a\u2019b\u00e6c"  # a curly apostrophe (3 bytes) and an ash (2 bytes): five characters
+    ids = [ReaderTokenizer.transcribe, *ReaderTokenizer.encode(text), ReaderTokenizer.eos]
+    positions = reader.layout.positions([8], len(ids), transcript=True, ids=ids)[10:]
+    # input k sits at the position of the character holding byte k; the end of text after the last one
+    assert positions == [1, 2, 2, 2, 3, 4, 4, 5, 6, 7]
+    pending = [0]
+    decoded = [positions[0]]
+    for token in ids[1:]:
+        decoded.append(decoded[-1] + int(reader._steps(torch.tensor([token]), pending, by_character=True)[0, 0]))
+    assert decoded == positions
+    ascii_only = reader.layout.positions([8], 6, transcript=True, ids=[ReaderTokenizer.transcribe, *b"abcd"])
+    assert ascii_only[10:] == [1, 2, 3, 4, 5, 6]  # inputs past the ids go on one a byte
+
+
 def test_every_character_sits_on_the_grid_so_each_token_shows_twelve(reader):
     text = "It is a truth universally acknowledged, that a single man in possession of a good fortune"
     (line,) = render_lines(text, reader.render_config)[:1]

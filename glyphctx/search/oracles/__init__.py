@@ -1,4 +1,4 @@
-"""Fidelity oracles by name: `make_oracle("tesseract")`, `make_oracle("hf", path=...)`."""
+"""Fidelity oracles by name: `make_oracle("tesseract")`, `make_oracle("hf", path=...)`, `make_oracle("reader", path=...)`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from glyphctx.search.errors import OracleError
 from glyphctx.search.oracles.base import Oracle
 
-ORACLE_NAMES = ("tesseract", "hf")
+ORACLE_NAMES = ("tesseract", "hf", "reader")
 
 
 def make_oracle(name: str, **options: Any) -> Oracle:
@@ -22,6 +22,13 @@ def make_oracle(name: str, **options: Any) -> Oracle:
         factory = HFOracle
         if "path" not in options:
             raise OracleError("hf: give the model directory as the oracle's path (e.g. --oracle-path DIR)")
+    elif name == "reader":
+        from glyphctx.search.oracles.reader import ReaderOracle
+
+        factory = ReaderOracle
+        if "path" not in options:
+            raise OracleError("reader: give the checkpoint (or `glyphctx train` run folder) as the oracle's path "
+                              "(e.g. --oracle-path runs/tiny-reader)")
     else:
         raise OracleError(f"unknown oracle {name!r}; oracles: {', '.join(ORACLE_NAMES)}")
     try:
