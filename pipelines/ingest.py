@@ -31,8 +31,8 @@ Row = dict[str, Any]
 
 #: documents go to the workers in blocks, one Ray task each: several blocks per worker keep every worker
 #: busy to the end, and a few documents per block amortise what starting a task costs
-BLOCKS_PER_WORKER = 8
-MAX_BLOCK_DOCUMENTS = 16
+BLOCKS_PER_WORKER = 4
+MAX_BLOCK_DOCUMENTS = 64
 
 
 @dataclass
@@ -176,6 +176,9 @@ def _dataset(planned: list[Row], settings: IngestSettings, workers: int | None, 
     task_cpus = 0.5 if small and settings.encode and not gpus else 1
     per_block = min(MAX_BLOCK_DOCUMENTS, max(1, len(planned) // (BLOCKS_PER_WORKER * max(1, workers or int(cpus)))))
     dataset = ray.data.from_items(planned, override_num_blocks=-(-len(planned) // per_block))
+    # Ray Data holds back part of the CPUs for each operator by default; with one heavy operator on a
+    # small machine that leaves workers idle between blocks (1.2x instead of 1.6x on 2 CPUs)
+    dataset.context.op_resource_reservation_enabled = False
     dataset = dataset.map_batches(process_documents, fn_kwargs={"settings": settings}, batch_size=None,
                                   batch_format="pandas", num_cpus=task_cpus,
                                   compute=ray.data.TaskPoolStrategy(size=workers))

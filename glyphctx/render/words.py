@@ -40,8 +40,9 @@ class Strip(NamedTuple):
 
 #: words longer than this are drawn one at a time (they are rare, and would widen the batch's arrays)
 BATCH_WORD_CHARS = 48
-#: fewer new words than this are not worth a vectorised pass
+#: fewer new words than this are not worth a vectorised pass; more are drawn this many at a time
 BATCH_MIN_WORDS = 64
+BATCH_WORDS = 16384
 
 #: a word's cell starts this many pixels before its pen position (room for a leading overhang, as of
 #: "T", "j" or "_"), and ends as many pixels before the next word's
@@ -147,7 +148,7 @@ class WordCache:
         return None if face is None else self._banded(face, char, phase)
 
     def prepare(self, text: str) -> None:
-        """Measure and draw the words of `text` not cached yet, all in one vectorised pass (word_batch).
+        """Measure and draw the words of `text` not cached yet, many at a time (word_batch).
 
         Words are what the layout's fast path sees: runs between single spaces. Words it cannot take
         (right-to-left ones, which are shaped; very long ones; ones with tabs or other spaces) are left to
@@ -168,9 +169,11 @@ class WordCache:
         if len(self.cells) + len(new) > self._max_words:
             self.cells.clear()
             self._widths.clear()
-        widths, cells = draw_words(self, new, CELL_LEAD)
-        self._widths.update(zip(new, widths))
-        self.cells.update(cells)
+        for lo in range(0, len(new), BATCH_WORDS):  # bounded arrays, whatever the document
+            part = new[lo:lo + BATCH_WORDS]
+            widths, cells = draw_words(self, part, CELL_LEAD)
+            self._widths.update(zip(part, widths))
+            self.cells.update(cells)
 
     def _banded(self, face: Face, char: str, phase: int) -> tuple[int, np.ndarray] | None:
         """A glyph padded to the band's rows: (x offset from the pen's whole pixel, bitmap)."""
