@@ -31,7 +31,7 @@ Row = dict[str, Any]
 
 #: documents go to the workers in blocks, one Ray task each: several blocks per worker keep every worker
 #: busy to the end, and a few documents per block amortise what starting a task costs
-BLOCKS_PER_WORKER = 4
+BLOCKS_PER_WORKER = 2
 MAX_BLOCK_DOCUMENTS = 64
 
 
