@@ -181,7 +181,9 @@ def _dataset(planned: list[Row], settings: IngestSettings, workers: int | None, 
     dataset.context.op_resource_reservation_enabled = False
     dataset = dataset.map_batches(process_documents, fn_kwargs={"settings": settings}, batch_size=None,
                                   batch_format="pandas", num_cpus=task_cpus,
-                                  compute=ray.data.TaskPoolStrategy(size=workers))
+                                  # a sized pool (unless there is a single CPU) is never fused into the
+                                  # encoder's one-actor pool, which would leave one process doing everything
+                                  compute=ray.data.TaskPoolStrategy(size=workers or max(1, int(cpus))))
     if settings.encode:
         from glyphctx.pipelines.encode_stage import EncodePages
 
