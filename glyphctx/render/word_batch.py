@@ -2,9 +2,10 @@
 
 A novel brings about 15k distinct words. Drawn one by one (a Python loop over characters and a NumPy
 call per glyph) they cost three times the rest of its rendering. Here all of them are measured with one
-row-wise cumulative sum, and drawn into one buffer where word cells lie side by side: the buffer is
-stored column-major, so each glyph covers one contiguous run of it, and `np.maximum.at` over sorted
-contiguous runs merges all glyphs at memory speed. Every word's cell is then a view of that buffer.
+row-wise cumulative sum, and drawn into one buffer that holds every cell whole (row-major, one after
+another), so each glyph touches a few hundred neighbouring bytes and one `np.maximum.at` per chunk of
+glyphs merges them all. Every word's cell is then a contiguous view of that buffer, as compact to copy
+from as a cell drawn on its own.
 
 The arithmetic is the per-word path's (advances summed left to right from zero, pens rounded to the
 same subpixel phase), so both paths give the same pixels; words whose ink leaves their cell are not
@@ -56,26 +57,28 @@ def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[fl
     keep = fits[row]
     row, x, glyph = row[keep], x[keep], glyph[keep]
 
-    offsets = np.cumsum(columns * fits) - columns * fits
-    total = int((columns * fits).sum())
     band = cache.band
-    buffer = np.zeros((total + atlas.shape[1]) * band, np.uint8)  # column-major: [column][row]
-    starts = (offsets[row] + x) * band
+    sizes = band * columns * fits  # each fitting cell stored whole, row-major, one after another
+    offsets = np.cumsum(sizes) - sizes
+    flat = np.zeros(int(sizes.sum()) + band * atlas.shape[2], np.uint8)
+    base = offsets[row] + x
+    rows = np.arange(band)
     ink = ink_width[glyph]
     narrower = 0
-    for columns_wide in _width_classes(atlas.shape[1]):  # narrow glyphs copy narrow runs, not the widest's
+    for columns_wide in _width_classes(atlas.shape[2]):  # narrow glyphs copy narrow runs, not the widest's
         chosen = np.flatnonzero((ink > narrower) & (ink <= columns_wide))
         narrower = columns_wide
         if not len(chosen):
             continue
-        run = np.arange(columns_wide * band)
-        shapes = np.ascontiguousarray(atlas[:, :columns_wide]).reshape(len(atlas), -1)
+        shapes = np.ascontiguousarray(atlas[:, :, :columns_wide]).reshape(len(atlas), -1)
+        run = np.arange(columns_wide)
         for lo in range(0, len(chosen), CHUNK):
             part = chosen[lo:lo + CHUNK]
-            np.maximum.at(buffer, (starts[part, None] + run).ravel(), shapes[glyph[part]].ravel())
-    image = np.ascontiguousarray(buffer.reshape(-1, band)[:total].T)
+            # a glyph's zero padding past its cell's width lands on the next row: max with 0 changes nothing
+            index = base[part, None, None] + rows[None, :, None] * columns[row[part], None, None] + run
+            np.maximum.at(flat, index.ravel(), shapes[glyph[part]].ravel())
     cells = {
-        word: image[:, start:start + width]
+        word: flat[start:start + band * width].reshape(band, width)
         for word, start, width, ok in zip(words, offsets.tolist(), columns.tolist(), fits.tolist()) if ok
     }
     return widths.tolist(), cells
@@ -100,16 +103,16 @@ def _dense_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _atlas(cache: "WordCache", keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each (character id, phase) key: its banded glyph transposed ([column][row]) and zero-padded to
-    the widest, its x offset from the pen's whole pixel, and its width (0: no ink)."""
+    """For each (character id, phase) key: its banded glyph zero-padded to the widest, its x offset from
+    the pen's whole pixel, and its width (0: no ink)."""
     glyphs = [cache.banded_glyph(int(key) // SUBPIXEL_PHASES, int(key) % SUBPIXEL_PHASES) for key in keys]
     widest = max((bitmap.shape[1] for _, bitmap in filter(None, glyphs)), default=1)
-    atlas = np.zeros((len(keys), widest, cache.band), np.uint8)
+    atlas = np.zeros((len(keys), cache.band, widest), np.uint8)
     dx = np.zeros(len(keys), np.intp)
     ink_width = np.zeros(len(keys), np.intp)
     for index, banded in enumerate(glyphs):
         if banded is not None:
             dx[index], bitmap = banded
             ink_width[index] = bitmap.shape[1]
-            atlas[index, :bitmap.shape[1]] = bitmap.T
+            atlas[index, :, :bitmap.shape[1]] = bitmap
     return atlas, dx, ink_width
