@@ -29,8 +29,9 @@ from glyphctx.pipelines.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, INDE
 
 Row = dict[str, Any]
 
-#: documents go to the workers in blocks, one Ray task each: several blocks per worker keep every worker
-#: busy to the end, and a few documents per block amortise what starting a task costs
+#: documents go to the workers in blocks, one Ray task each. Each block handed out costs a scheduling round
+#: trip through the driver (a tenth of a second or more on a small, busy machine), so blocks are large; two
+#: per worker still let a worker that finishes early take over work
 BLOCKS_PER_WORKER = 2
 MAX_BLOCK_DOCUMENTS = 64
 
@@ -181,8 +182,8 @@ def _dataset(planned: list[Row], settings: IngestSettings, workers: int | None, 
     dataset.context.op_resource_reservation_enabled = False
     dataset = dataset.map_batches(process_documents, fn_kwargs={"settings": settings}, batch_size=None,
                                   batch_format="pandas", num_cpus=task_cpus,
-                                  # a sized pool (unless there is a single CPU) is never fused into the
-                                  # encoder's one-actor pool, which would leave one process doing everything
+                                  # a pool sized above one is never fused into the encoder's one-actor
+                                  # pool, which would leave a single process doing every document
                                   compute=ray.data.TaskPoolStrategy(size=workers or max(1, int(cpus))))
     if settings.encode:
         from glyphctx.pipelines.encode_stage import EncodePages
