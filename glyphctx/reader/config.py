@@ -7,16 +7,14 @@ a saved reader keeps its config as `reader.json`, so a checkpoint folder is self
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from glyphctx.encode.config import EncoderConfig
 from glyphctx.errors import ConfigError
+from glyphctx.io.yaml_preset import preset_names, read_preset
 from glyphctx.model.configuration import GlyphLMConfig
 from glyphctx.render.config import RenderConfig
 
@@ -93,26 +91,16 @@ class ReaderConfig:
         return cls.from_dict(data, origin=str(path))
 
 
-def presets_dir() -> Path:
-    return Path(str(importlib.resources.files("glyphctx.configs.reader")))
+PACKAGE = "glyphctx.configs.reader"
 
 
 def reader_names() -> list[str]:
-    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+    return preset_names(PACKAGE)
 
 
 def load_reader_config(name_or_path: str | Path) -> ReaderConfig:
     """A reader preset by name (`tiny-reader`) or a YAML file by path."""
-    text = str(name_or_path)
-    candidate = presets_dir() / f"{text}.yaml"
-    path = candidate if "/" not in text and candidate.is_file() else Path(text).expanduser()
-    if not path.is_file():
-        raise ConfigError(f"unknown reader preset {text!r}; presets: {', '.join(reader_names())} "
-                          "(or a path to a YAML file)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the reader config ({exc})") from None
+    data, path = read_preset(PACKAGE, name_or_path, "reader")
     if isinstance(data, dict):
         data.setdefault("name", path.stem)
     return ReaderConfig.from_dict(data, origin=str(path))

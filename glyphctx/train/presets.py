@@ -12,15 +12,13 @@ is absent fails with a ConfigError naming it instead of breaking every other pre
 from __future__ import annotations
 
 import importlib
-import importlib.resources
 import inspect
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from glyphctx.errors import ConfigError
+from glyphctx.io.yaml_preset import preset_names as yaml_preset_names
+from glyphctx.io.yaml_preset import read_preset
 from glyphctx.train.corpus import Corpus
 from glyphctx.train.settings import TrainSettings
 
@@ -46,12 +44,11 @@ class TrainPreset:
         return TrainPreset(self.name, self.origin, self.task, settings, dict(self.options))
 
 
-def presets_dir() -> Path:
-    return Path(str(importlib.resources.files("glyphctx.configs.train")))
+PACKAGE = "glyphctx.configs.train"
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+    return yaml_preset_names(PACKAGE)
 
 
 def task_class(name: str, origin: str = "preset") -> type:
@@ -74,24 +71,10 @@ def task_options(cls: type) -> set[str] | None:
     return {n for n in parameters if n not in ("self", "corpus")}
 
 
-def _resolve(name_or_path: str) -> tuple[Path, str, str]:
-    candidate = presets_dir() / f"{name_or_path}.yaml"
-    if "/" not in name_or_path and not name_or_path.endswith((".yaml", ".yml")) and candidate.is_file():
-        return candidate, name_or_path, str(candidate)
-    path = Path(name_or_path).expanduser()
-    if not path.is_file():
-        raise ConfigError(f"unknown train preset {name_or_path!r}; presets: {', '.join(preset_names())} "
-                          "(or a path to a YAML file)")
-    return path, path.stem, str(path)
-
-
 def load_preset(name_or_path: str) -> TrainPreset:
     """A preset by name (configs/train/NAME.yaml) or path; every key is checked against task and trainer."""
-    path, name, origin = _resolve(str(name_or_path))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{origin}: cannot read train preset ({exc})") from None
+    data, path = read_preset(PACKAGE, name_or_path, "train")
+    name, origin = path.stem, str(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping with a 'task' key, got {type(data).__name__}")
     data = dict(data)
