@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glyphctx.render.config import RenderConfig
+from glyphctx.render.gc_pause import gc_paused
 from glyphctx.render.fonts import FAMILIES, Face, font_path, load_face
 from glyphctx.render.layout import layout_pages
 from glyphctx.render.raster import colour_table, compose, page_height_px, page_width_px
@@ -73,23 +75,33 @@ def render_text(text: str, config: RenderConfig | None = None, progress=None) ->
     """
     config = config or RenderConfig()
     started = time.perf_counter()
+    with gc_paused():
+        pages, missing, fallback = _render(text, config, progress)
+    return RenderResult(text, config, pages, missing, fallback, time.perf_counter() - started)
+
+
+def _render(text: str, config: RenderConfig, progress) -> tuple[list[RenderedPage], Counter, Counter]:
     words = word_cache(config)
-    words.prepare(text)
+    tokens = text.replace("\n", " ").split(" ")
+    words.prepare(tokens)
     primary = words.primary
-    layouts = layout_pages(text, config, words, primary.ascent, primary.descent)
+    layouts = layout_pages(text, config, words, primary.ascent, primary.descent, tokens)
     width = page_width_px(config, layouts)
     table = colour_table(config)
+    black_on_white = table.ndim == 1 and table[0] == 255 and table[255] == 0
+    # one allocation for every page: the OS maps it in large pages, where page-sized arrays one by one
+    # would each be faulted in 4 KiB at a time
+    canvases = np.zeros((len(layouts), config.page_size_px[1], width), np.uint8)
+    line_spans = operator.attrgetter("start", "end")
     pages = []
     for index, layout in enumerate(layouts):
         height = page_height_px(config, layout, primary.descent, last=index == len(layouts) - 1)
-        coverage = compose(layout, words, width, height)
-        if table.ndim == 1 and table[0] == 255 and table[255] == 0:
-            image = np.subtract(255, coverage)  # black on white: no lookup needed
-        else:
-            image = table[coverage]
-        spans = tuple((line.start, line.end) for line in layout.lines)
+        coverage = canvases[index, :height]
+        compose(layout, words, coverage)
+        image = np.subtract(255, coverage, out=coverage) if black_on_white else table[coverage]
+        spans = tuple(map(line_spans, layout.lines))
         pages.append(RenderedPage(index, image, (layout.start, layout.end), spans))
         if progress is not None:
             progress(index + 1, len(layouts))
     missing, fallback = words.coverage(text)
-    return RenderResult(text, config, pages, missing, fallback, time.perf_counter() - started)
+    return pages, missing, fallback

@@ -26,6 +26,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
+from glyphctx.render.characters import code_points, distinct_characters
 from glyphctx.render.config import RenderConfig
 from glyphctx.render.words import WordCache
 
@@ -212,6 +215,62 @@ def _split_wide(boxes, starts, glue, widths, width: float, words: WordCache):
     return out_boxes, out_starts, out_glue, out_widths
 
 
+def _paragraph_lines(text: str, width: float, words: WordCache, tab_width: float, plain: bool, ltr: bool,
+                     tokens: list[str] | None):
+    """Each paragraph's lines, in order (a paragraph ends before a newline or at the end of the text)."""
+    if plain and ltr:
+        yield from _plain_paragraph_lines(text, width, words, tab_width, tokens)
+        return
+    start = 0
+    for paragraph in text.split("\n"):
+        yield break_paragraph(text, start, start + len(paragraph), width, words, tab_width, plain, ltr)
+        start += len(paragraph) + 1
+
+
+def _plain_paragraph_lines(text: str, width: float, words: WordCache, tab_width: float, tokens: list[str] | None):
+    """`_paragraph_lines` for a text with nothing but ASCII spaces between words and no right-to-left script.
+
+    Its words are found, measured and summed once for the whole text, not per paragraph; each line is
+    then one bisection. Widths are whole pixels, so the document-wide sums are exact and every line is
+    the one `break_paragraph` makes. Paragraphs it would treat otherwise (two spaces in a row, a word
+    wider than a line) go to it.
+    """
+    codes = code_points(text)
+    separators = np.flatnonzero((codes == 32) | (codes == 10))
+    if tokens is None:
+        tokens = text.replace("\n", " ").split(" ")  # the runs between separators
+    bounds = np.concatenate(([0], separators + 1, [len(text) + 1]))  # token j is text[bounds[j]:bounds[j + 1] - 1]
+    sizes = np.diff(bounds) - 1
+    firsts = np.concatenate(([0], np.flatnonzero(codes[separators] == 10) + 1))  # each paragraph's first token
+    stops = np.append(firsts[1:], len(tokens))
+    widths = words.width_array(tokens)
+    glue = np.full(len(tokens), words.width(" "))
+    glue[firsts] = 0.0
+    ends = np.cumsum(glue + widths)
+    lefts = ends - widths
+    blank = (stops - firsts == 1) & (sizes[firsts] == 0)
+    irregular = (np.add.reduceat(sizes == 0, firsts) > 0) | (np.maximum.reduceat(widths, firsts) > width)
+    bounds, ends, lefts = bounds.tolist(), ends.tolist(), lefts.tolist()
+    bisect_right = bisect.bisect_right
+    for first, stop, empty, other in zip(firsts.tolist(), stops.tolist(), blank.tolist(), irregular.tolist()):
+        start, end = bounds[first], bounds[stop] - 1
+        if empty:
+            yield [Line(start, end, [], [], 0.0, True)]
+        elif other:
+            yield break_paragraph(text, start, end, width, words, tab_width, True, True)
+        else:
+            lines = []
+            i = first
+            while i < stop:
+                base = lefts[i]
+                k = bisect_right(ends, base + width + 1e-6, i, stop)  # one past the line's last word
+                last = k == stop
+                lines.append(Line(start, end if last else bounds[k], tokens[i:k], lefts[i:k], ends[k - 1] - base,
+                                  last, False, True, None, -base))
+                start, i = bounds[k], k
+            yield lines
+
+
 def align(line: Line, width: float, mode: str, measure) -> float:
     """Apply alignment to `line.xs` in place where needed; returns the shift to add to every x.
 
@@ -244,8 +303,12 @@ def align(line: Line, width: float, mode: str, measure) -> float:
     return shift
 
 
-def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: float, descent: float) -> list[PageLayout]:
-    """Break every paragraph into lines and stack lines into columns and pages."""
+def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: float, descent: float,
+                 tokens: list[str] | None = None) -> list[PageLayout]:
+    """Break every paragraph into lines and stack lines into columns and pages.
+
+    `tokens`, if the caller has them, are `text.replace("\\n", " ").split(" ")`, saving a split.
+    """
     scale = config.scale
     col_width = config.text_width_pt * scale
     line_h = config.line_height * scale
@@ -260,8 +323,9 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
     ]
 
     plain_left = config.align == "left"
-    plain = _NOT_PLAIN.search(text) is None
-    ltr = _RTL_SCRIPTS.search(text) is None
+    characters = distinct_characters(text)
+    plain = _NOT_PLAIN.search(characters) is None
+    ltr = _RTL_SCRIPTS.search(characters) is None
     pages: list[PageLayout] = []
     current: list[Line] = []
     page_start = 0
@@ -279,14 +343,10 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
             current = []
             column = 0
 
-    pos = 0
     length = len(text)
-    while pos <= length:
-        newline = text.find("\n", pos)
-        para_end = length if newline < 0 else newline
-        lines = break_paragraph(text, pos, para_end, col_width, words, tab_width, plain, ltr)
-        if newline >= 0:
-            lines[-1].end = newline + 1  # the newline belongs to the paragraph's last line
+    for lines in _paragraph_lines(text, col_width, words, tab_width, plain, ltr, tokens):
+        if lines[-1].end < length:
+            lines[-1].end += 1  # the newline belongs to the paragraph's last line
         for line in lines:
             height = line_h if line.boxes else blank_h
             if y + height > bottom + 1e-6 and (current or y > top):
@@ -310,9 +370,6 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
             line.baseline = y + baseline_in_box
             current.append(line)
             y += height
-        if newline < 0:
-            break
-        pos = newline + 1
     if current or not pages:
         pages.append(PageLayout(page_start, current[-1].end if current else length, current))
     pages[-1].end = length

@@ -1,7 +1,6 @@
-"""Rasterisation: stamp cached word strips onto a coverage canvas, then colour it.
+"""Rasterisation: paste cached word cells and strips onto a coverage canvas, then colour it.
 
-Each placement is one slice and one in-place `np.maximum` on a few hundred pixels; colours are applied
-once per page through a 256-entry lookup table.
+Colours are applied once per page through a 256-entry lookup table.
 """
 
 from __future__ import annotations
@@ -10,9 +9,10 @@ import math
 
 import numpy as np
 
+from glyphctx.render import native
 from glyphctx.render.config import RenderConfig
 from glyphctx.render.layout import PageLayout
-from glyphctx.render.words import CELL_LEAD, WordCache
+from glyphctx.render.words import CELL_LEAD, Cell, WordCache
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -52,65 +52,46 @@ def page_height_px(config: RenderConfig, page: PageLayout, descent: float, last:
     return max(1, min(full, int(math.ceil(bottom))))
 
 
-def compose(page: PageLayout, words: WordCache, width: int, height: int) -> np.ndarray:
-    """The page's coverage canvas (uint8, 255 = full ink).
+def compose(page: PageLayout, words: WordCache, canvas: np.ndarray) -> None:
+    """Draw the page's coverage (uint8, 255 = full ink) into `canvas`, a zeroed C-contiguous (height, width) array.
 
-    A regular line (words one space apart on the pixel grid) is the concatenation of its words' cached
-    cells: one C-level lookup per word and one `np.concatenate`. Other lines lay strips side by side with
-    zero-filled gaps; a strip that overlaps its left neighbour (a negative side bearing, a combining
-    mark) is merged on its own. Each line then enters the page with one `np.maximum`. The canvas has a
-    band-wide border, so lines never need clipping; the page is cut out of it at the end.
+    A regular line (words one space apart on the pixel grid) is its words' cached cells laid side by
+    side: one C-level lookup per word and one paste. Other lines, and lines with a word whose ink
+    overhangs its cell, paste each word's strip at its own x.
+    Pastes merge with max (overlapping ink, as of a negative side bearing, adds up right) and clip to
+    the page. The compiled pastes (`native.blit`) and the NumPy ones below give the same pixels.
     """
-    border = words.band + 2
-    canvas = np.zeros((height + 2 * border, width + 2 * border), np.uint8)
-    top = words.top + border
-    lead = border - CELL_LEAD
+    paste_row, paste_at = (native.blit.paste_row, native.blit.paste_at) if native.blit else (_paste_row, _paste_at)
+    top = words.top
     cell_of = words.cells.__getitem__
-    unfit = words.unfit
     strip_of = words.strips()
-    gap = np.zeros((words.band, width + 1), np.uint8)
-    limit = canvas.shape[1]  # only a line longer than the border allows (never, in practice) is clipped
     for line in page.lines:
         if not line.boxes:
             continue
         y0 = math.floor(line.baseline + 0.5) + top
-        if line.regular:
-            cells = list(map(cell_of, line.boxes))
-            if unfit.isdisjoint(line.boxes):
-                image = np.concatenate(cells, axis=1) if len(cells) > 1 else cells[0]
-                x0 = math.floor(line.offset + line.xs[0] + 0.5) + lead
-                h, w = image.shape
-                if 0 <= x0 and x0 + w <= limit:
-                    view = canvas[y0 : y0 + h, x0 : x0 + w]
-                    np.maximum(view, image, out=view)
-                else:
-                    _merge(canvas, image, x0, y0)
-                continue
-        _compose_line(canvas, line, strip_of, gap, y0, border)
-    return canvas[border : border + height, border : border + width]
+        if line.regular and paste_row(canvas, y0, math.floor(line.offset + line.xs[0] + 0.5) - CELL_LEAD,
+                                      list(map(cell_of, line.boxes))):
+            continue
+        xs, bitmaps = [], []
+        for x, box in zip(line.xs, line.boxes):
+            bitmap, dx, w = strip_of(box)
+            if w:
+                xs.append(math.floor(line.offset + x + 0.5) + dx)
+                bitmaps.append(bitmap)
+        paste_at(canvas, y0, xs, bitmaps)
 
 
-def _compose_line(canvas: np.ndarray, line, strip_of, gap: np.ndarray, y0: int, border: int) -> None:
-    pieces: list[np.ndarray] = []
-    left = cursor = 0
-    offset = line.offset + border
-    placed = sorted(zip(line.xs, line.boxes)) if line.rtl else zip(line.xs, line.boxes)
-    for x, box in placed:
-        bitmap, dx, w = strip_of(box)
-        if not w:
-            continue
-        x0 = math.floor(offset + x + 0.5) + dx
-        if not pieces:
-            left = cursor = x0
-        elif x0 < cursor:
-            _merge(canvas, bitmap, x0, y0)
-            continue
-        elif x0 > cursor:
-            pieces.append(gap[:, : min(x0 - cursor, gap.shape[1])])
-        pieces.append(bitmap)
-        cursor = x0 + w
-    if pieces:
-        _merge(canvas, np.concatenate(pieces, axis=1) if len(pieces) > 1 else pieces[0], left, y0)
+def _paste_row(canvas: np.ndarray, y0: int, x0: int, cells: list[Cell | None]) -> bool:
+    if None in cells:
+        return False
+    bitmaps = [cell.bitmap for cell in cells]
+    _merge(canvas, np.concatenate(bitmaps, axis=1) if len(bitmaps) > 1 else bitmaps[0], x0, y0)
+    return True
+
+
+def _paste_at(canvas: np.ndarray, y0: int, xs: list[int], bitmaps: list[np.ndarray]) -> None:
+    for x0, bitmap in zip(xs, bitmaps):
+        _merge(canvas, bitmap, x0, y0)
 
 
 def _merge(canvas: np.ndarray, bitmap: np.ndarray, x0: int, y0: int) -> None:

@@ -4,8 +4,8 @@ A novel brings about 15k distinct words. Drawn one by one (a Python loop over ch
 call per glyph) they cost three times the rest of its rendering. Here all of them are measured with one
 row-wise cumulative sum, and drawn into one buffer that holds every cell whole (row-major, one after
 another), so each glyph touches a few hundred neighbouring bytes and one `np.maximum.at` per chunk of
-glyphs merges them all. Every word's cell is then a contiguous view of that buffer, as compact to copy
-from as a cell drawn on its own.
+glyphs merges them all. Every word's cell is then a place in that buffer, as compact to copy from as a
+cell drawn on its own.
 
 The arithmetic is the per-word path's (advances summed left to right from zero, pens rounded to the
 same subpixel phase), so both paths give the same pixels; words whose ink leaves their cell are not
@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glyphctx.render import native
 from glyphctx.render.fonts import SUBPIXEL_PHASES
+
+from glyphctx.render.words import Cell
 
 if TYPE_CHECKING:
     from glyphctx.render.words import WordCache
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 CHUNK = 8192
 
 
-def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[float], dict[str, np.ndarray]]:
+def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[float], dict[str, Cell]]:
     """(each word's width in whole pixels, cells of the words whose ink fits their cell).
 
     A cell is the word's ink `lead` pixels after the cell's start, padded to its width plus one space,
@@ -60,8 +63,44 @@ def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[fl
     band = cache.band
     sizes = band * columns * fits  # each fitting cell stored whole, row-major, one after another
     offsets = np.cumsum(sizes) - sizes
-    flat = np.zeros(int(sizes.sum()) + band * atlas.shape[2], np.uint8)
+    flat = np.zeros(int(sizes.sum()) + band * atlas.shape[2], np.uint8)  # + room for `_merge_glyphs`' padding
     base = offsets[row] + x
+    if native.blit is not None:
+        widest = atlas.shape[2]
+        native.blit.paste_blocks(flat, atlas, band, base, columns[row], glyph * (band * widest),
+                                 np.full_like(glyph, widest), ink_width[glyph])
+    else:
+        _merge_glyphs(flat, atlas, base, columns[row], glyph, ink_width)
+    tops, bottoms = _ink_rows(atlas, row, glyph, count)
+    cells = {
+        word: Cell(flat, start, width, band, top, bottom)
+        for word, start, width, top, bottom, ok in zip(
+            words, offsets.tolist(), columns.tolist(), tops.tolist(), bottoms.tolist(), fits.tolist()
+        ) if ok
+    }
+    return widths.tolist(), cells
+
+
+def _ink_rows(atlas: np.ndarray, row: np.ndarray, glyph: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's ink rows [top, bottom) (0, 0 for a word without ink), from its glyphs' ink rows."""
+    inked = atlas.any(axis=2)
+    band = inked.shape[1]
+    blank = ~inked.any(axis=1)
+    glyph_top = np.where(blank, band, np.argmax(inked, axis=1))
+    glyph_bottom = np.where(blank, 0, band - np.argmax(inked[:, ::-1], axis=1))
+    tops = np.full(count, band)
+    bottoms = np.zeros(count, np.intp)
+    np.minimum.at(tops, row, glyph_top[glyph])
+    np.maximum.at(bottoms, row, glyph_bottom[glyph])
+    empty = tops >= bottoms
+    tops[empty] = bottoms[empty] = 0
+    return tops, bottoms
+
+
+def _merge_glyphs(flat: np.ndarray, atlas: np.ndarray, base: np.ndarray, strides: np.ndarray, glyph: np.ndarray,
+                  ink_width: np.ndarray) -> None:
+    """`paste_blocks` in NumPy: glyphs grouped by width, each group merged with `np.maximum.at`."""
+    band = atlas.shape[1]
     rows = np.arange(band)
     ink = ink_width[glyph]
     narrower = 0
@@ -75,13 +114,8 @@ def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[fl
         for lo in range(0, len(chosen), CHUNK):
             part = chosen[lo:lo + CHUNK]
             # a glyph's zero padding past its cell's width lands on the next row: max with 0 changes nothing
-            index = base[part, None, None] + rows[None, :, None] * columns[row[part], None, None] + run
+            index = base[part, None, None] + rows[None, :, None] * strides[part, None, None] + run
             np.maximum.at(flat, index.ravel(), shapes[glyph[part]].ravel())
-    cells = {
-        word: flat[start:start + band * width].reshape(band, width)
-        for word, start, width, ok in zip(words, offsets.tolist(), columns.tolist(), fits.tolist()) if ok
-    }
-    return widths.tolist(), cells
 
 
 def _width_classes(widest: int) -> list[int]:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from glyphctx.render.characters import distinct_characters
 from glyphctx.render.fonts import SUBPIXEL_PHASES, Face, FontError, Glyph, can_shape
 
 _RTL_CLASSES = {"R", "AL"}
@@ -36,6 +37,26 @@ class Strip(NamedTuple):
     bitmap: np.ndarray
     dx: int
     width: int  # bitmap columns
+
+
+class Cell(NamedTuple):
+    """A word's strip on a canvas as wide as its advance plus one space, its ink only in rows [top, bottom).
+
+    Lines of words one space apart are these bitmaps side by side. The bitmap lies row-major in a flat
+    buffer that many cells share (a batch of words is drawn into one), so a cell costs no array object
+    of its own; the ink rows let a paste skip the band's empty rows, more than half of it for most words.
+    """
+
+    store: np.ndarray  # 1-D uint8
+    offset: int  # the bitmap's first byte in `store`
+    columns: int
+    rows: int
+    top: int
+    bottom: int
+
+    @property
+    def bitmap(self) -> np.ndarray:
+        return self.store[self.offset : self.offset + self.rows * self.columns].reshape(self.rows, self.columns)
 
 
 #: words longer than this are drawn one at a time (they are rare, and would widen the batch's arrays)
@@ -83,10 +104,9 @@ class WordCache:
         self._glyphs: dict[tuple[str, int], tuple[int, np.ndarray] | None] = {}
         self._widths = _Memo(self._measure, max_words)
         self._strips = _Memo(self._draw, max_words)
-        #: word -> its strip padded to its advance plus one space (built on first lookup), for lines whose
-        #: words sit one space apart; words whose ink overhangs that cell are added to `unfit`
+        #: word -> its Cell (built on first lookup), for lines whose words sit one space apart; None for a
+        #: word whose ink overhangs its cell (such a word is drawn from its strip)
         self.cells = _Memo(self._cell, max_words)
-        self.unfit: set[str] = set()  # words whose ink overhangs their cell
         self._max_words = max_words
         self._char_index: dict[str, int] = {}  # character -> id, for the vectorised word pass
         self._chars: list[str] = []
@@ -110,7 +130,7 @@ class WordCache:
         """(characters no font has, characters drawn by a fallback font): occurrence counts."""
         missing: Counter = Counter()
         fallback: Counter = Counter()
-        for char in set(text):
+        for char in distinct_characters(text):
             if char.isspace() or is_invisible(char):
                 continue
             face = self.face_of(char)
@@ -147,18 +167,18 @@ class WordCache:
         face = self.face_of(char)
         return None if face is None else self._banded(face, char, phase)
 
-    def prepare(self, text: str) -> None:
-        """Measure and draw the words of `text` not cached yet, many at a time (word_batch).
+    def prepare(self, tokens: list[str]) -> None:
+        """Measure and draw the words among `tokens` not cached yet, many at a time (word_batch).
 
-        Words are what the layout's fast path sees: runs between single spaces. Words it cannot take
-        (right-to-left ones, which are shaped; very long ones; ones with tabs or other spaces) are left to
-        the per-word path, as are any the layout forms otherwise.
+        `tokens` are a text's runs between spaces and newlines (`text.replace("\\n", " ").split(" ")`): the
+        words of the layout's fast path. Words it cannot take (right-to-left ones, which are shaped; very long
+        ones; ones with tabs or other spaces) are left to the per-word path, as are any the layout forms otherwise.
         """
         from glyphctx.render.word_batch import draw_words
 
-        tokens = set(text.replace("\n", " ").split(" "))
-        tokens.difference_update(self.cells)
-        new = [w for w in tokens if 0 < len(w) <= BATCH_WORD_CHARS and w.isprintable()]
+        unseen = set(tokens)
+        unseen.difference_update(self.cells)
+        new = [w for w in unseen if 0 < len(w) <= BATCH_WORD_CHARS and w.isprintable()]
         if can_shape():
             rtl = "".join(c for c in set("".join(new)) if is_rtl(c))
             if rtl:
@@ -200,6 +220,9 @@ class WordCache:
     def widths(self, words: list[str]) -> list[float]:
         return list(map(self._widths.__getitem__, words))
 
+    def width_array(self, words: list[str]) -> np.ndarray:
+        return np.fromiter(map(self._widths.__getitem__, words), np.float64, len(words))
+
     def width(self, word: str) -> float:
         """The word's advance in whole pixels (a space at least one pixel)."""
         return self._widths[word]
@@ -225,16 +248,17 @@ class WordCache:
         shaped = self._shape(word)
         return shaped[0] if shaped else self._compose(word)
 
-    def _cell(self, word: str) -> np.ndarray:
+    def _cell(self, word: str) -> Cell | None:
         bitmap, dx, w = self.strip(word)
         columns = int(self.width(word) + self.width(" "))
-        cell = np.zeros((self.band, columns), np.uint8)
         left = dx + CELL_LEAD
-        if left >= 0 and left + w <= columns:
-            cell[:, left : left + w] = bitmap
-        else:
-            self.unfit.add(word)
-        return cell
+        if left < 0 or left + w > columns:
+            return None
+        cell = np.zeros((self.band, columns), np.uint8)
+        cell[:, left : left + w] = bitmap
+        inked = np.flatnonzero(cell.any(axis=1))
+        top, bottom = (int(inked[0]), int(inked[-1]) + 1) if len(inked) else (0, 0)
+        return Cell(cell.ravel(), 0, columns, self.band, top, bottom)
 
     def _compose(self, word: str) -> Strip:
         placed = []

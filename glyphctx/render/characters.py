@@ -1,0 +1,24 @@
+"""A text's characters as NumPy code points, for whole-text checks that would otherwise visit each one in Python."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def code_points(text: str) -> np.ndarray:
+    """One uint32 per character, indexed as `text` is (lone surrogates included as themselves)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
+def distinct_characters(text: str) -> str:
+    """Every character `text` uses, once each, in code-point order.
+
+    A novel has some 750k characters but about a hundred distinct ones: marking code points in an array
+    finds them several times faster than hashing each character into a set.
+    """
+    codes = code_points(text)
+    if not len(codes):
+        return ""
+    present = np.zeros(int(codes.max()) + 1, bool)
+    present[codes] = True
+    return "".join(map(chr, np.flatnonzero(present).tolist()))
