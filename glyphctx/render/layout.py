@@ -113,11 +113,12 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float,
     """
     space = words.width(" ")
     paragraph = text[start:end]
-    if plain or _NOT_PLAIN.search(paragraph) is None:
+    if plain or _NOT_PLAIN.search(paragraph) is None:  # nothing to break at but ASCII spaces
         split = paragraph.split(" ")
         if "" not in split:  # the common case, all in C: single spaces between words
             # box starts are implied (one space after each box); break_paragraph works out the few it needs
             return split, None, [0.0] + [space] * (len(split) - 1), True
+        return _spaced_tokens(split, start, space)
     boxes: list[str] = []
     starts: list[int] = []
     glue: list[float] = []
@@ -137,6 +138,24 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float,
             glue.append(pending)
             x += pending + words.width(box)
             pending = 0.0
+    return boxes, starts, glue, False
+
+
+def _spaced_tokens(split: list[str], start: int, space: float):
+    """`_tokens` of a paragraph split at its spaces, some of them in runs (indented or double-spaced text)."""
+    boxes: list[str] = []
+    starts: list[int] = []
+    glue: list[float] = []
+    spaces = 0  # separators passed since the last box
+    for piece in split:
+        if piece:
+            boxes.append(piece)
+            starts.append(start)
+            glue.append(space * spaces)
+            spaces = 1
+        else:
+            spaces += 1
+        start += len(piece) + 1
     return boxes, starts, glue, False
 
 
