@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glyphctx.render.config import RenderConfig
-from glyphctx.render.gc_pause import gc_paused
 from glyphctx.render.fonts import FAMILIES, Face, font_path, load_face
+from glyphctx.render.gc_pause import gc_paused
 from glyphctx.render.layout import layout_pages
 from glyphctx.render.raster import colour_table, compose, page_height_px, page_width_px
 from glyphctx.render.words import WordCache
 
-__all__ = ["RenderConfig", "RenderedPage", "RenderResult", "render_text", "font_path", "FAMILIES", "word_cache"]
+__all__ = [
+    "RenderConfig", "RenderedPage", "RenderResult", "render_text", "font_path", "FAMILIES", "word_cache", "forget_words",
+]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,15 @@ def word_cache(config: RenderConfig) -> WordCache:
             _CACHES.clear()
         cache = _CACHES[key] = WordCache(faces)
     return cache
+
+
+def forget_words() -> None:
+    """Drop every measured and drawn word, keeping fonts and glyph bitmaps loaded.
+
+    For timing a document from cold, or freeing the memory of words no later document will use.
+    """
+    for key, cache in _CACHES.items():
+        _CACHES[key] = WordCache(cache.faces)
 
 
 def render_text(text: str, config: RenderConfig | None = None, progress=None) -> RenderResult:

@@ -57,9 +57,9 @@ def compose(page: PageLayout, words: WordCache, canvas: np.ndarray) -> None:
 
     A regular line (words one space apart on the pixel grid) is its words' cached cells laid side by
     side: one C-level lookup per word and one paste. Other lines, and lines with a word whose ink
-    overhangs its cell, paste each word's strip at its own x.
-    Pastes merge with max (overlapping ink, as of a negative side bearing, adds up right) and clip to
-    the page. The compiled pastes (`native.blit`) and the NumPy ones below give the same pixels.
+    overhangs its cell, paste each word's strip at its own x. Pastes merge with max (overlapping ink,
+    as of a negative side bearing, adds up right) and clip to the page. The compiled pastes
+    (`native.blit`) and the NumPy ones below give the same pixels.
     """
     paste_row, paste_at = (native.blit.paste_row, native.blit.paste_at) if native.blit else (_paste_row, _paste_at)
     top = words.top

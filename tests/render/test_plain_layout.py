@@ -1,0 +1,43 @@
+"""The document-wide line breaking of plain text makes exactly the lines paragraph-by-paragraph breaking makes."""
+
+from pathlib import Path
+
+import pytest
+
+from glyphctx.render import RenderConfig, word_cache
+from glyphctx.render.layout import _plain_paragraph_lines, break_paragraph
+
+CHAPTER = (Path(__file__).resolve().parents[1] / "data" / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8")
+
+TEXTS = {
+    "chapter": CHAPTER,
+    "runs of spaces": "   Indented   verse,  with  doubled spaces.\n\n  and trailing ones   \n" * 20,
+    "long words": ("Antidisestablishmentarianism " * 3 + "x" * 300 + " short words after it.\n") * 5,
+    "blank lines only": "\n\n\n",
+    "empty": "",
+    "ends with a newline": "One line.\nAnother line that ends the text.\n",
+    "one word": "word",
+}
+
+
+def natural(line):
+    """What a line is, whichever path made it: x positions taken relative to the line's own origin."""
+    return (line.start, line.end, line.boxes, [x + line.offset for x in line.xs], line.width, line.last,
+            line.rtl, line.regular, line.glue)
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+@pytest.mark.parametrize("page_width", [120, 300, 595])
+def test_plain_lines_equal_paragraph_lines(name, page_width):
+    text = TEXTS[name]
+    config = RenderConfig(page_width=page_width, page_height=400)
+    words = word_cache(config)
+    width = config.text_width_pt * config.scale
+    tab_width = words.width(" ") * config.tab_size
+    fast = [natural(line) for lines in _plain_paragraph_lines(text, width, words, tab_width, None) for line in lines]
+    expected, start = [], 0
+    for paragraph in text.split("\n"):
+        lines = break_paragraph(text, start, start + len(paragraph), width, words, tab_width, True, True)
+        expected += [natural(line) for line in lines]
+        start += len(paragraph) + 1
+    assert fast == expected
