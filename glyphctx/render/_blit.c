@@ -1,17 +1,19 @@
 /* Max-merging small bitmaps into larger ones: the inner loops of rasterisation.
  *
- * A page is assembled from about a thousand word cells and a novel's vocabulary from about a hundred
- * thousand glyph placements. NumPy does each of these copies as its own call, whose overhead (a few
- * microseconds) is larger than the copy (a few hundred bytes); here each is a loop over bytes.
- * Everything is merged with max, so the order of placements never changes a pixel, and the NumPy
- * paths in raster.py and word_batch.py, used where this module was not built, give the same pages.
+ * A page is assembled from about a thousand word cells in some eighty lines, and a novel's vocabulary
+ * from about a hundred thousand glyph placements. NumPy does each of these copies as its own call,
+ * whose overhead (a few microseconds) is larger than the copy (a few hundred bytes), and a Python loop
+ * over a page's lines costs as much again; here a page's lines are one call and each copy a loop over
+ * bytes. Everything is merged with max, so the order of placements never changes a pixel, and the
+ * NumPy paths in raster.py and word_batch.py, used where this module was not built, give the same pages.
  *
  * Arrays come in through the buffer protocol, so building needs no NumPy headers. Every write is
- * bounds-checked: paste_row and paste_at clip to the canvas, paste_blocks refuses a block that would
+ * bounds-checked: paste_lines and paste_at clip to the canvas, paste_blocks refuses a block that would
  * leave either buffer.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -115,50 +117,150 @@ static int get_position(PyObject *obj, Py_ssize_t *value)
     return (*value == -1 && PyErr_Occurred()) ? -1 : 0;
 }
 
-PyDoc_STRVAR(paste_row_doc,
-"paste_row(canvas, y, x, cells) -> bool\n--\n\n"
-"Merge (max) the cells into `canvas` side by side: the first one's top-left corner at (y, x), each\n"
-"next one right after the previous one. A cell is a (store, offset, columns, rows, top, bottom) tuple:\n"
-"a rows x columns bitmap at `offset` in the flat uint8 buffer `store`, its ink in rows [top, bottom),\n"
-"which are all that is merged. Everything is clipped to the canvas. A cell that is None (a word the\n"
-"caller draws otherwise) makes it draw nothing and return False.");
-
-static PyObject *paste_row(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+/* Merge cells side by side from (y, x): 1 when pasted, 0 when one of them is None (nothing is drawn
+ * then), -1 on error. */
+static int paste_cells(Py_buffer *canvas, PyObject **cells, Py_ssize_t n, Py_ssize_t y, Py_ssize_t x, Store *store)
 {
-    Py_ssize_t y, x, width;
+    Py_ssize_t width;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (cells[i] == Py_None)
+            return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (merge_cell(canvas, cells[i], store, y, x, &width) < 0)
+            return -1;
+        x += width;
+    }
+    return 1;
+}
+
+/* Interned names of the layout Line attributes paste_lines reads. */
+static PyObject *str_boxes, *str_regular, *str_baseline, *str_offset, *str_xs;
+
+/* floor(value + 0.5) as Python's math.floor computes it, for a finite value of sane size. */
+static int round_half_up(double value, Py_ssize_t *out)
+{
+    if (!(fabs(value) < 1e15)) {
+        PyErr_SetString(PyExc_ValueError, "a line's position is not a finite number of pixels");
+        return -1;
+    }
+    *out = (Py_ssize_t)floor(value + 0.5);
+    return 0;
+}
+
+static int float_attr(PyObject *obj, PyObject *name, double *value)
+{
+    PyObject *attr = PyObject_GetAttr(obj, name);
+    if (attr == NULL)
+        return -1;
+    *value = PyFloat_AsDouble(attr);
+    Py_DECREF(attr);
+    return (*value == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* Paste one regular line (its words in `boxes`): 1 pasted, 0 left to the caller, -1 on error. */
+static int paste_line(Py_buffer *canvas, PyObject *line, PyObject *boxes, PyObject *cells, Py_ssize_t top,
+                      Py_ssize_t lead, Store *store)
+{
+    double baseline, offset, first;
+    Py_ssize_t y, x;
+    if (float_attr(line, str_baseline, &baseline) < 0 || float_attr(line, str_offset, &offset) < 0)
+        return -1;
+    PyObject *xs = PyObject_GetAttr(line, str_xs);
+    if (xs == NULL)
+        return -1;
+    PyObject *x0 = PySequence_GetItem(xs, 0);
+    Py_DECREF(xs);
+    if (x0 == NULL)
+        return -1;
+    first = PyFloat_AsDouble(x0);
+    Py_DECREF(x0);
+    if ((first == -1.0 && PyErr_Occurred()) || round_half_up(baseline, &y) < 0
+        || round_half_up(offset + first, &x) < 0)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(boxes);
+    PyObject *on_stack[64];
+    PyObject **found = n <= 64 ? on_stack : PyMem_Malloc(n * sizeof(PyObject *));
+    if (found == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t got = 0;
+    int result = 1;
+    for (; got < n; got++) {
+        found[got] = PyObject_GetItem(cells, PySequence_Fast_GET_ITEM(boxes, got));
+        if (found[got] == NULL) {
+            result = -1;
+            break;
+        }
+    }
+    if (result == 1)
+        result = paste_cells(canvas, found, n, y + top, x - lead, store);
+    while (got > 0)
+        Py_DECREF(found[--got]);
+    if (found != on_stack)
+        PyMem_Free(found);
+    return result;
+}
+
+PyDoc_STRVAR(paste_lines_doc,
+"paste_lines(canvas, lines, cells, top, lead) -> list\n--\n\n"
+"Paste a page's regular lines into `canvas`: each line's cells, looked up by word in the mapping\n"
+"`cells`, merged (max) side by side from row floor(line.baseline + 0.5) + top and column\n"
+"floor(line.offset + line.xs[0] + 0.5) - lead. A cell is a (store, offset, columns, rows, top, bottom)\n"
+"tuple: a rows x columns bitmap at `offset` in the flat uint8 buffer `store`, its ink in rows\n"
+"[top, bottom), which are all that is merged; everything is clipped to the canvas. Returns the lines\n"
+"with words it did not paste: lines not regular, and lines with a word whose cell is None.");
+
+static PyObject *paste_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t top, lead;
     Py_buffer canvas;
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "paste_row(canvas, y, x, cells) takes 4 arguments");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "paste_lines(canvas, lines, cells, top, lead) takes 5 arguments");
         return NULL;
     }
-    if (get_position(args[1], &y) < 0 || get_position(args[2], &x) < 0)
+    if (get_position(args[3], &top) < 0 || get_position(args[4], &lead) < 0)
         return NULL;
-    PyObject *cells = PySequence_Fast(args[3], "cells must be a sequence of cell tuples");
-    if (cells == NULL)
+    PyObject *lines = PySequence_Fast(args[1], "lines must be a sequence");
+    if (lines == NULL)
         return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(cells);
-    PyObject **items = PySequence_Fast_ITEMS(cells);
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (items[i] == Py_None) {
-            Py_DECREF(cells);
-            Py_RETURN_FALSE;
-        }
-    if (get_bitmap(args[0], &canvas, 1, "canvas") < 0) {
-        Py_DECREF(cells);
+    PyObject *others = PyList_New(0);
+    if (others == NULL || get_bitmap(args[0], &canvas, 1, "canvas") < 0) {
+        Py_XDECREF(others);
+        Py_DECREF(lines);
         return NULL;
     }
     Store store = {NULL};
     int failed = 0;
-    for (Py_ssize_t i = 0; i < n && !failed; i++) {
-        failed = merge_cell(&canvas, items[i], &store, y, x, &width) < 0;
-        x += width;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(lines) && !failed; i++) {
+        PyObject *line = PySequence_Fast_GET_ITEM(lines, i);
+        PyObject *attr = PyObject_GetAttr(line, str_boxes);
+        PyObject *boxes = attr == NULL ? NULL : PySequence_Fast(attr, "a line's boxes must be a sequence");
+        Py_XDECREF(attr);
+        if (boxes == NULL) {
+            failed = 1;
+            break;
+        }
+        int status = 0;
+        if (PySequence_Fast_GET_SIZE(boxes) > 0) {
+            attr = PyObject_GetAttr(line, str_regular);
+            int regular = attr == NULL ? -1 : PyObject_IsTrue(attr);
+            Py_XDECREF(attr);
+            status = regular < 0 ? -1 : regular ? paste_line(&canvas, line, boxes, args[2], top, lead, &store) : 0;
+            if (status == 0 && PyList_Append(others, line) < 0)
+                status = -1;
+        }
+        Py_DECREF(boxes);
+        failed = status < 0;
     }
     store_release(&store);
     PyBuffer_Release(&canvas);
-    Py_DECREF(cells);
-    if (failed)
+    Py_DECREF(lines);
+    if (failed) {
+        Py_DECREF(others);
         return NULL;
-    Py_RETURN_TRUE;
+    }
+    return others;
 }
 
 PyDoc_STRVAR(paste_at_doc,
@@ -218,24 +320,26 @@ static int get_index(PyObject *obj, Py_buffer *view, const char *what)
     return 0;
 }
 
-/* Does the block (offset, stride, rows, width) lie inside a buffer of `size` bytes? */
+/* Does the block (offset, stride, rows, width) lie inside a buffer of `size` bytes? (An empty one does.) */
 static int block_inside(int64_t offset, int64_t stride, int64_t rows, int64_t width, Py_ssize_t size)
 {
+    if (rows == 0 || width == 0)
+        return 1;
     if (offset < 0 || stride < 0 || width > size || offset > size - width)
         return 0;
-    return rows <= 1 || stride <= (size - width - offset) / (rows - 1);
+    return rows == 1 || stride <= (size - width - offset) / (rows - 1);
 }
 
 PyDoc_STRVAR(paste_blocks_doc,
-"paste_blocks(dst, src, rows, dst_offsets, dst_strides, src_offsets, src_strides, widths)\n--\n\n"
-"For each i, merge (max) a block of `rows` rows of widths[i] bytes from the flat uint8 buffer `src`\n"
-"(starting at src_offsets[i], rows src_strides[i] bytes apart) into the flat uint8 buffer `dst`\n"
-"(at dst_offsets[i], rows dst_strides[i] apart). The index arrays are 1-D int64; a block that would\n"
-"leave either buffer raises IndexError before anything is written.");
+"paste_blocks(dst, src, dst_offsets, dst_strides, src_offsets, src_strides, widths, heights)\n--\n\n"
+"For each i, merge (max) a block of heights[i] rows of widths[i] bytes from the flat uint8 buffer `src`\n"
+"(starting at src_offsets[i], rows src_strides[i] bytes apart) into the flat uint8 buffer `dst` (at\n"
+"dst_offsets[i], rows dst_strides[i] apart). The index arrays are 1-D int64; a block that would leave\n"
+"either buffer raises IndexError before anything is written.");
 
-enum { DST_OFFSETS, DST_STRIDES, SRC_OFFSETS, SRC_STRIDES, WIDTHS, N_INDEX };
+enum { DST_OFFSETS, DST_STRIDES, SRC_OFFSETS, SRC_STRIDES, WIDTHS, HEIGHTS, N_INDEX };
 
-static int check_blocks(Py_buffer *dst, Py_buffer *src, Py_ssize_t rows, Py_buffer *index)
+static int check_blocks(Py_buffer *dst, Py_buffer *src, Py_buffer *index)
 {
     Py_ssize_t n = index[0].len / 8;
     for (int k = 1; k < N_INDEX; k++)
@@ -245,10 +349,11 @@ static int check_blocks(Py_buffer *dst, Py_buffer *src, Py_ssize_t rows, Py_buff
         }
     const int64_t *dst_offsets = index[DST_OFFSETS].buf, *dst_strides = index[DST_STRIDES].buf;
     const int64_t *src_offsets = index[SRC_OFFSETS].buf, *src_strides = index[SRC_STRIDES].buf;
-    const int64_t *widths = index[WIDTHS].buf;
+    const int64_t *widths = index[WIDTHS].buf, *heights = index[HEIGHTS].buf;
     for (Py_ssize_t i = 0; i < n; i++)
-        if (widths[i] < 0 || !block_inside(dst_offsets[i], dst_strides[i], rows, widths[i], dst->len)
-            || !block_inside(src_offsets[i], src_strides[i], rows, widths[i], src->len)) {
+        if (widths[i] < 0 || heights[i] < 0
+            || !block_inside(dst_offsets[i], dst_strides[i], heights[i], widths[i], dst->len)
+            || !block_inside(src_offsets[i], src_strides[i], heights[i], widths[i], src->len)) {
             PyErr_Format(PyExc_IndexError, "block %zd leaves its buffer", i);
             return -1;
         }
@@ -257,21 +362,15 @@ static int check_blocks(Py_buffer *dst, Py_buffer *src, Py_ssize_t rows, Py_buff
 
 static PyObject *paste_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    static const char *names[N_INDEX] = {"dst_offsets", "dst_strides", "src_offsets", "src_strides", "widths"};
+    static const char *names[N_INDEX] = {"dst_offsets", "dst_strides", "src_offsets", "src_strides", "widths",
+                                         "heights"};
     Py_buffer dst, src, index[N_INDEX];
-    Py_ssize_t rows;
     int held = 0;
     PyObject *result = NULL;
-    if (nargs != 8) {
+    if (nargs != 2 + N_INDEX) {
         PyErr_SetString(PyExc_TypeError,
-                        "paste_blocks(dst, src, rows, dst_offsets, dst_strides, src_offsets, src_strides, widths) "
+                        "paste_blocks(dst, src, dst_offsets, dst_strides, src_offsets, src_strides, widths, heights) "
                         "takes 8 arguments");
-        return NULL;
-    }
-    if (get_position(args[2], &rows) < 0)
-        return NULL;
-    if (rows < 0) {
-        PyErr_SetString(PyExc_ValueError, "rows must not be negative");
         return NULL;
     }
     if (PyObject_GetBuffer(args[0], &dst, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0)
@@ -280,16 +379,16 @@ static PyObject *paste_blocks(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyBuffer_Release(&dst);
         return NULL;
     }
-    while (held < N_INDEX && get_index(args[3 + held], &index[held], names[held]) == 0)
+    while (held < N_INDEX && get_index(args[2 + held], &index[held], names[held]) == 0)
         held++;
-    if (held == N_INDEX && check_blocks(&dst, &src, rows, index) == 0) {
+    if (held == N_INDEX && check_blocks(&dst, &src, index) == 0) {
         const int64_t *dst_offsets = index[DST_OFFSETS].buf, *dst_strides = index[DST_STRIDES].buf;
         const int64_t *src_offsets = index[SRC_OFFSETS].buf, *src_strides = index[SRC_STRIDES].buf;
-        const int64_t *widths = index[WIDTHS].buf;
+        const int64_t *widths = index[WIDTHS].buf, *heights = index[HEIGHTS].buf;
         Py_ssize_t n = index[0].len / 8;
         for (Py_ssize_t i = 0; i < n; i++)
             max_rows((uint8_t *)dst.buf + dst_offsets[i], dst_strides[i],
-                     (const uint8_t *)src.buf + src_offsets[i], src_strides[i], rows, widths[i]);
+                     (const uint8_t *)src.buf + src_offsets[i], src_strides[i], heights[i], widths[i]);
         result = Py_None;
         Py_INCREF(result);
     }
@@ -301,7 +400,7 @@ static PyObject *paste_blocks(PyObject *self, PyObject *const *args, Py_ssize_t 
 }
 
 static PyMethodDef methods[] = {
-    {"paste_row", (PyCFunction)(void (*)(void))paste_row, METH_FASTCALL, paste_row_doc},
+    {"paste_lines", (PyCFunction)(void (*)(void))paste_lines, METH_FASTCALL, paste_lines_doc},
     {"paste_at", (PyCFunction)(void (*)(void))paste_at, METH_FASTCALL, paste_at_doc},
     {"paste_blocks", (PyCFunction)(void (*)(void))paste_blocks, METH_FASTCALL, paste_blocks_doc},
     {NULL, NULL, 0, NULL},
@@ -313,5 +412,11 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__blit(void)
 {
-    return PyModuleDef_Init(&module);
+    if ((str_boxes = PyUnicode_InternFromString("boxes")) == NULL
+        || (str_regular = PyUnicode_InternFromString("regular")) == NULL
+        || (str_baseline = PyUnicode_InternFromString("baseline")) == NULL
+        || (str_offset = PyUnicode_InternFromString("offset")) == NULL
+        || (str_xs = PyUnicode_InternFromString("xs")) == NULL)
+        return NULL;
+    return PyModule_Create(&module);
 }

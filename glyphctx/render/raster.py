@@ -11,8 +11,8 @@ import numpy as np
 
 from glyphctx.render import native
 from glyphctx.render.config import RenderConfig
-from glyphctx.render.layout import PageLayout
-from glyphctx.render.words import CELL_LEAD, Cell, WordCache
+from glyphctx.render.layout import Line, PageLayout
+from glyphctx.render.words import CELL_LEAD, WordCache
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -56,37 +56,39 @@ def compose(page: PageLayout, words: WordCache, canvas: np.ndarray) -> None:
     """Draw the page's coverage (uint8, 255 = full ink) into `canvas`, a zeroed C-contiguous (height, width) array.
 
     A regular line (words one space apart on the pixel grid) is its words' cached cells laid side by
-    side: one C-level lookup per word and one paste. Other lines, and lines with a word whose ink
-    overhangs its cell, paste each word's strip at its own x. Pastes merge with max (overlapping ink,
-    as of a negative side bearing, adds up right) and clip to the page. The compiled pastes
-    (`native.blit`) and the NumPy ones below give the same pixels.
+    side. Other lines, and lines with a word whose ink overhangs its cell, paste each word's strip at
+    its own x. Pastes merge with max (overlapping ink, as of a negative side bearing, adds up right)
+    and clip to the page. The compiled pastes (`native.blit`) and the NumPy ones below give the same pixels.
     """
-    paste_row, paste_at = (native.blit.paste_row, native.blit.paste_at) if native.blit else (_paste_row, _paste_at)
-    top = words.top
-    cell_of = words.cells.__getitem__
+    blit = native.blit
+    paste_lines, paste_at = (blit.paste_lines, blit.paste_at) if blit else (_paste_lines, _paste_at)
+    others = paste_lines(canvas, page.lines, words.cells, words.top, CELL_LEAD)
     strip_of = words.strips()
-    for line in page.lines:
-        if not line.boxes:
-            continue
-        y0 = math.floor(line.baseline + 0.5) + top
-        if line.regular and paste_row(canvas, y0, math.floor(line.offset + line.xs[0] + 0.5) - CELL_LEAD,
-                                      list(map(cell_of, line.boxes))):
-            continue
+    for line in others:
         xs, bitmaps = [], []
         for x, box in zip(line.xs, line.boxes):
             bitmap, dx, w = strip_of(box)
             if w:
                 xs.append(math.floor(line.offset + x + 0.5) + dx)
                 bitmaps.append(bitmap)
-        paste_at(canvas, y0, xs, bitmaps)
+        paste_at(canvas, math.floor(line.baseline + 0.5) + words.top, xs, bitmaps)
 
 
-def _paste_row(canvas: np.ndarray, y0: int, x0: int, cells: list[Cell | None]) -> bool:
-    if None in cells:
-        return False
-    bitmaps = [cell.bitmap for cell in cells]
-    _merge(canvas, np.concatenate(bitmaps, axis=1) if len(bitmaps) > 1 else bitmaps[0], x0, y0)
-    return True
+def _paste_lines(canvas: np.ndarray, lines: list[Line], cells, top: int, lead: int) -> list[Line]:
+    """`_blit.paste_lines`: paste the regular lines, return the lines with words left to draw."""
+    others = []
+    for line in lines:
+        if not line.boxes:
+            continue
+        row = [cells[box] for box in line.boxes] if line.regular else [None]
+        if None in row:
+            others.append(line)
+            continue
+        bitmaps = [cell.bitmap for cell in row]
+        x0 = math.floor(line.offset + line.xs[0] + 0.5) - lead
+        _merge(canvas, np.concatenate(bitmaps, axis=1) if len(bitmaps) > 1 else bitmaps[0], x0,
+               math.floor(line.baseline + 0.5) + top)
+    return others
 
 
 def _paste_at(canvas: np.ndarray, y0: int, xs: list[int], bitmaps: list[np.ndarray]) -> None:

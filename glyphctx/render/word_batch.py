@@ -14,6 +14,8 @@ drawn here and go the per-word way.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,29 +67,37 @@ def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[fl
     offsets = np.cumsum(sizes) - sizes
     flat = np.zeros(int(sizes.sum()) + band * atlas.shape[2], np.uint8)  # + room for `_merge_glyphs`' padding
     base = offsets[row] + x
-    if native.blit is not None:
+    glyph_top, glyph_bottom = _glyph_rows(atlas)
+    if native.blit is not None:  # each glyph's ink rows only
         widest = atlas.shape[2]
-        native.blit.paste_blocks(flat, atlas, band, base, columns[row], glyph * (band * widest),
-                                 np.full_like(glyph, widest), ink_width[glyph])
+        top, strides = glyph_top[glyph], columns[row]
+        native.blit.paste_blocks(flat, atlas, base + top * strides, strides, glyph * (band * widest) + top * widest,
+                                 np.full_like(glyph, widest), ink_width[glyph], glyph_bottom[glyph] - top)
     else:
         _merge_glyphs(flat, atlas, base, columns[row], glyph, ink_width)
-    tops, bottoms = _ink_rows(atlas, row, glyph, count)
-    cells = {
-        word: Cell(flat, start, width, band, top, bottom)
-        for word, start, width, top, bottom, ok in zip(
-            words, offsets.tolist(), columns.tolist(), tops.tolist(), bottoms.tolist(), fits.tolist()
-        ) if ok
-    }
+    tops, bottoms = _word_rows(glyph_top, glyph_bottom, row, glyph, count, band)
+    drawn = np.flatnonzero(fits)
+    fields = zip(itertools.repeat(flat), offsets[drawn].tolist(), columns[drawn].tolist(), itertools.repeat(band),
+                 tops[drawn].tolist(), bottoms[drawn].tolist())
+    # tuple.__new__ builds the named tuples in C; Cell(...) would run Python code for each of some 15k words
+    cells = dict(zip(itertools.compress(words, fits.tolist()), map(functools.partial(tuple.__new__, Cell), fields)))
     return widths.tolist(), cells
 
 
-def _ink_rows(atlas: np.ndarray, row: np.ndarray, glyph: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each word's ink rows [top, bottom) (0, 0 for a word without ink), from its glyphs' ink rows."""
+def _glyph_rows(atlas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each atlas glyph's ink rows [top, bottom); (0, 0) for a glyph without ink."""
     inked = atlas.any(axis=2)
-    band = inked.shape[1]
-    blank = ~inked.any(axis=1)
-    glyph_top = np.where(blank, band, np.argmax(inked, axis=1))
-    glyph_bottom = np.where(blank, 0, band - np.argmax(inked[:, ::-1], axis=1))
+    has_ink = inked.any(axis=1)
+    top = np.where(has_ink, np.argmax(inked, axis=1), 0)
+    bottom = np.where(has_ink, inked.shape[1] - np.argmax(inked[:, ::-1], axis=1), 0)
+    return top, bottom
+
+
+def _word_rows(glyph_top: np.ndarray, glyph_bottom: np.ndarray, row: np.ndarray, glyph: np.ndarray, count: int,
+               band: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's ink rows [top, bottom) (0, 0 for a word without ink), from its glyphs'."""
+    inked = glyph_bottom[glyph] > glyph_top[glyph]
+    row, glyph = row[inked], glyph[inked]
     tops = np.full(count, band)
     bottoms = np.zeros(count, np.intp)
     np.minimum.at(tops, row, glyph_top[glyph])

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from glyphctx.render.characters import distinct_characters
+from glyphctx.render.characters import code_points, distinct_characters, distinct_codes
 from glyphctx.render.fonts import SUBPIXEL_PHASES, Face, FontError, Glyph, can_shape
 
 _RTL_CLASSES = {"R", "AL"}
@@ -148,12 +148,22 @@ class WordCache:
         return widths
 
     def char_ids(self, chars: str) -> np.ndarray:
-        """Each character's id (ids index `advance_table()`), new characters numbered on first sight."""
-        index = self._char_index
-        for char in set(chars).difference(index):
-            index[char] = len(self._chars)
-            self._chars.append(char)
-        return np.fromiter(map(index.__getitem__, chars), np.intp, len(chars))
+        """Each character's id (ids index `advance_table()`), new characters numbered on first sight.
+
+        Looked up per distinct character, then spread by code point: a batch has some hundred thousand
+        characters but a few hundred distinct ones.
+        """
+        codes = code_points(chars)
+        if not len(codes):
+            return np.zeros(0, np.intp)
+        ids = np.zeros(int(codes.max()) + 1, np.intp)
+        for code in distinct_codes(codes).tolist():
+            char = chr(code)
+            if char not in self._char_index:
+                self._char_index[char] = len(self._chars)
+                self._chars.append(char)
+            ids[code] = self._char_index[char]
+        return ids[codes]
 
     def advance_table(self) -> np.ndarray:
         """Advance in pixels of every character with an id (0 for invisible ones)."""
