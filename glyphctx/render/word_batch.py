@@ -3,9 +3,9 @@
 A novel brings about 15k distinct words. Drawn one by one (a Python loop over characters and a NumPy
 call per glyph) they cost three times the rest of its rendering. Here all of them are measured with one
 row-wise cumulative sum, and drawn into one buffer that holds every cell whole (row-major, one after
-another), so each glyph touches a few hundred neighbouring bytes and one `np.maximum.at` per chunk of
-glyphs merges them all. Every word's cell is then a place in that buffer, as compact to copy from as a
-cell drawn on its own.
+another), so each glyph touches a few hundred neighbouring bytes; one compiled call pastes every glyph's
+ink rows (`native.blit.paste_blocks`), or, without it, one `np.maximum.at` per chunk of glyphs. Every
+word's cell is then a place in that buffer, as compact to copy from as a cell drawn on its own.
 
 The arithmetic is the per-word path's (advances summed left to right from zero, pens rounded to the
 same subpixel phase), so both paths give the same pixels; words whose ink leaves their cell are not
@@ -22,7 +22,6 @@ import numpy as np
 
 from glyphctx.render import native
 from glyphctx.render.fonts import SUBPIXEL_PHASES
-
 from glyphctx.render.words import Cell
 
 if TYPE_CHECKING:

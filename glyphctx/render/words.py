@@ -190,7 +190,7 @@ class WordCache:
         unseen.difference_update(self.cells)
         new = [w for w in unseen if 0 < len(w) <= BATCH_WORD_CHARS and w.isprintable()]
         if can_shape():
-            rtl = "".join(c for c in set("".join(new)) if is_rtl(c))
+            rtl = "".join(filter(is_rtl, distinct_characters("".join(new))))
             if rtl:
                 new = [w for w in new if not any(c in rtl for c in w)]
         if len(new) < BATCH_MIN_WORDS:
