@@ -41,12 +41,27 @@ static int get_bitmap(PyObject *obj, Py_buffer *view, int writable, const char *
     return 0;
 }
 
+/* Pastes read one buffer and write another: a source inside the destination is refused, not guessed at. */
+static int overlapping(const Py_buffer *a, const Py_buffer *b)
+{
+    const char *a0 = a->buf, *b0 = b->buf;
+    if (a->len > 0 && b->len > 0 && a0 < b0 + b->len && b0 < a0 + a->len) {
+        PyErr_SetString(PyExc_ValueError, "a source bitmap shares memory with the canvas it is pasted into");
+        return 1;
+    }
+    return 0;
+}
+
 /* Merge `bitmap` into `canvas` with its top-left corner at (y, x), clipped to the canvas. */
 static int merge_clipped(Py_buffer *canvas, PyObject *obj, Py_ssize_t y, Py_ssize_t x)
 {
     Py_buffer bitmap;
     if (get_bitmap(obj, &bitmap, 0, "a bitmap") < 0)
         return -1;
+    if (overlapping(canvas, &bitmap)) {
+        PyBuffer_Release(&bitmap);
+        return -1;
+    }
     Py_ssize_t H = canvas->shape[0], W = canvas->shape[1];
     Py_ssize_t h = bitmap.shape[0], w = bitmap.shape[1];
     Py_ssize_t r0 = y < 0 ? -y : 0, r1 = h < H - y ? h : H - y;
@@ -73,7 +88,7 @@ static void store_release(Store *store)
 
 static Py_ssize_t cell_field(PyObject *cell, Py_ssize_t index)
 {
-    return PyLong_AsSsize_t(PyTuple_GET_ITEM(cell, index));
+    return PyNumber_AsSsize_t(PyTuple_GET_ITEM(cell, index), PyExc_OverflowError);
 }
 
 /* A cell: (store, offset, columns, rows, top, bottom), a rows x columns bitmap at `offset` in the flat
@@ -95,6 +110,8 @@ static int merge_cell(Py_buffer *canvas, PyObject *cell, Store *store, Py_ssize_
         if (PyObject_GetBuffer(owner, &store->view, PyBUF_SIMPLE) < 0)
             return -1;
         store->owner = owner;
+        if (overlapping(canvas, &store->view))
+            return -1;
     }
     if (offset < 0 || w < 0 || h < 0 || top < 0 || bottom < top || bottom > h
         || (w > 0 && (h > store->view.len / w || offset > store->view.len - h * w))) {
@@ -113,7 +130,7 @@ static int merge_cell(Py_buffer *canvas, PyObject *cell, Store *store, Py_ssize_
 
 static int get_position(PyObject *obj, Py_ssize_t *value)
 {
-    *value = PyLong_AsSsize_t(obj);
+    *value = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
     return (*value == -1 && PyErr_Occurred()) ? -1 : 0;
 }
 
@@ -381,7 +398,7 @@ static PyObject *paste_blocks(PyObject *self, PyObject *const *args, Py_ssize_t 
     }
     while (held < N_INDEX && get_index(args[2 + held], &index[held], names[held]) == 0)
         held++;
-    if (held == N_INDEX && check_blocks(&dst, &src, index) == 0) {
+    if (held == N_INDEX && !overlapping(&dst, &src) && check_blocks(&dst, &src, index) == 0) {
         const int64_t *dst_offsets = index[DST_OFFSETS].buf, *dst_strides = index[DST_STRIDES].buf;
         const int64_t *src_offsets = index[SRC_OFFSETS].buf, *src_strides = index[SRC_STRIDES].buf;
         const int64_t *widths = index[WIDTHS].buf, *heights = index[HEIGHTS].buf;

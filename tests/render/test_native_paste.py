@@ -159,6 +159,13 @@ def test_bad_arguments_get_clear_errors():
         blit.paste_lines(canvas, [line], {"w": Cell(np.zeros(3, np.uint8), 0, 2, 2, 0, 2)}, 0, 0)
     with pytest.raises(ValueError, match="outside its store"):
         blit.paste_lines(canvas, [line], {"w": Cell(np.zeros(4, np.uint8), 0, 2, 2, 1, 3)}, 0, 0)
+    with pytest.raises(ValueError, match="shares memory"):
+        blit.paste_at(canvas, 0, [0], [canvas[2:4]])  # rows of the canvas itself
+    with pytest.raises(ValueError, match="shares memory"):
+        blit.paste_lines(canvas, [line], {"w": Cell(canvas.ravel(), 0, 2, 2, 0, 2)}, 0, 0)
+    flat = np.zeros(8, np.uint8)
+    with pytest.raises(ValueError, match="shares memory"):
+        blit.paste_blocks(flat, flat[4:], *[np.zeros(1, np.int64)] * 6)
     line.baseline = float("nan")
     with pytest.raises(ValueError, match="finite"):
         blit.paste_lines(canvas, [line], {"w": Cell(np.zeros(4, np.uint8), 0, 2, 2, 0, 2)}, 0, 0)
