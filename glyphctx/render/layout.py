@@ -249,10 +249,11 @@ def _paragraph_lines(text: str, width: float, words: WordCache, tab_width: float
 def _plain_paragraph_lines(text: str, width: float, words: WordCache, tab_width: float, tokens: list[str] | None):
     """`_paragraph_lines` for a text with nothing but ASCII spaces between words and no right-to-left script.
 
-    Its words are found, measured and summed once for the whole text, not per paragraph; each line is
-    then one bisection. Widths are whole pixels, so the document-wide sums are exact and every line is
-    the one `break_paragraph` makes. Paragraphs it would treat otherwise (two spaces in a row, a word
-    wider than a line) go to it.
+    Its words are found, measured and summed once for the whole text, and its lines broken all at once:
+    from every word, the first word that no longer fits on a line starting there is one search over the
+    prefix sums, and following those links from each paragraph's first word gives its lines. Widths are
+    whole pixels, so the sums are exact and every line is the one `break_paragraph` makes. Paragraphs it
+    would treat otherwise (two spaces in a row, a word wider than a line) go to it.
     """
     codes = code_points(text)
     separators = np.flatnonzero((codes == 32) | (codes == 10))
@@ -268,26 +269,58 @@ def _plain_paragraph_lines(text: str, width: float, words: WordCache, tab_width:
     ends = np.cumsum(glue + widths)
     lefts = ends - widths
     blank = (stops - firsts == 1) & (sizes[firsts] == 0)
-    irregular = (np.add.reduceat(sizes == 0, firsts) > 0) | (np.maximum.reduceat(widths, firsts) > width)
-    bounds, ends, lefts = bounds.tolist(), ends.tolist(), lefts.tolist()
-    bisect_right = bisect.bisect_right
-    for first, stop, empty, other in zip(firsts.tolist(), stops.tolist(), blank.tolist(), irregular.tolist()):
-        start, end = bounds[first], bounds[stop] - 1
+    irregular = ~blank & ((np.add.reduceat(sizes == 0, firsts) > 0) | (np.maximum.reduceat(widths, firsts) > width))
+    regular = ~(blank | irregular)
+
+    stop_of = np.repeat(stops, stops - firsts)  # each token's paragraph's stop
+    following = np.minimum(np.searchsorted(ends, lefts + width + 1e-6, side="right"), stop_of)
+    line_first = _line_starts(following, firsts[regular], stops[regular])
+    line_stop = following[line_first]
+    last = line_stop == stop_of[line_first]
+    line_start, line_end = bounds[line_first], bounds[line_stop] - last  # the last line ends at its newline
+    base = lefts[line_first]
+    xs = lefts.tolist()
+    lines = iter([
+        Line(start, end, tokens[i:k], xs[i:k], right - left, final, False, True, None, -left)
+        for start, end, i, k, right, left, final in zip(
+            line_start.tolist(), line_end.tolist(), line_first.tolist(), line_stop.tolist(),
+            ends[line_stop - 1].tolist(), base.tolist(), last.tolist(),
+        )
+    ])
+    counts = np.zeros(len(firsts), np.intp)
+    counts[regular] = np.searchsorted(line_first, stops[regular]) - np.searchsorted(line_first, firsts[regular])
+    starts, paragraph_ends = bounds[firsts].tolist(), (bounds[stops] - 1).tolist()
+    for start, end, empty, other, count in zip(starts, paragraph_ends, blank.tolist(), irregular.tolist(),
+                                               counts.tolist()):
         if empty:
             yield [Line(start, end, [], [], 0.0, True)]
         elif other:
             yield break_paragraph(text, start, end, width, words, tab_width, True, True)
         else:
-            lines = []
-            i = first
-            while i < stop:
-                base = lefts[i]
-                k = bisect_right(ends, base + width + 1e-6, i, stop)  # one past the line's last word
-                last = k == stop
-                lines.append(Line(start, end if last else bounds[k], tokens[i:k], lefts[i:k], ends[k - 1] - base,
-                                  last, False, True, None, -base))
-                start, i = bounds[k], k
-            yield lines
+            yield list(itertools.islice(lines, count))
+
+
+def _line_starts(following: np.ndarray, firsts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The first token of every line, ascending: each paragraph's first, then `following` the one before,
+    until the paragraph's stop.
+
+    All paragraphs take a step together while many are still open; the last few, the longest, finish
+    one line at a time, so a single long paragraph does not cost a NumPy round per line.
+    """
+    found = []
+    current, stop = firsts, stops
+    while len(current) > 8:
+        found.append(current)
+        current = following[current]
+        still = current < stop
+        current, stop = current[still], stop[still]
+    tail = []
+    for line, end in zip(current.tolist(), stop.tolist()):
+        while line < end:
+            tail.append(line)
+            line = following.item(line)
+    found.append(np.array(tail, np.intp))
+    return np.sort(np.concatenate(found))
 
 
 def align(line: Line, width: float, mode: str, measure) -> float:

@@ -17,6 +17,8 @@ TEXTS = {
     "empty": "",
     "ends with a newline": "One line.\nAnother line that ends the text.\n",
     "one word": "word",
+    "one long paragraph": " ".join(CHAPTER.split()) * 3,  # hundreds of lines, no newline
+    "many short paragraphs": "\n".join(f"Line {i} of a list." for i in range(40)),
 }
 
 
