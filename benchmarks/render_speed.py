@@ -161,7 +161,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--text", type=Path, default=DEFAULT_TEXT, help="text file to render (default: %(default)s)")
     parser.add_argument("--config", default="glyph-like", help="render preset name or YAML path (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=1, help="timed runs per method; the best is kept (default: 1)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timed runs per method; the best, the one least disturbed by other load, is kept "
+                             "(default: %(default)s)")
     parser.add_argument("--limit-chars", type=int, default=None, help="render only the first N characters")
     parser.add_argument("--cpu", type=int, default=None, help="pin the run to this CPU (default: not pinned)")
     args = parser.parse_args(argv)
