@@ -67,14 +67,23 @@ class Glyph:
 
 
 @functools.lru_cache(maxsize=32)
-def _font_tables(path: str) -> tuple[dict[int, str], dict[str, int], int, float, float, float, float]:
-    """cmap, advance widths, units per em, ascender, descender, lowest and highest ink of a font file."""
+def _font_tables(path: str) -> tuple[dict[int, int], list[int], int, float, float, float, float]:
+    """cmap (code point -> glyph id), advance widths by glyph id, units per em, ascender, descender, lowest
+    and highest ink of a font file.
+
+    Glyphs are numbered, not named: left to itself fontTools first derives a name for every glyph (some
+    50k in the CJK fallback font), which took most of a process's font loading time.
+    """
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
         tt = TTFont(path, lazy=True, fontNumber=0)
-        cmap = tt.getBestCmap() or {}
-        advances = {name: adv for name, (adv, _lsb) in tt["hmtx"].metrics.items()}
+        names = [f"g{index}" for index in range(tt["maxp"].numGlyphs)]
+        tt.setGlyphOrder(names)
+        ids = {name: index for index, name in enumerate(names)}
+        cmap = {code: ids.get(name, 0) for code, name in (tt.getBestCmap() or {}).items()}
+        metrics = tt["hmtx"].metrics
+        advances = [metrics[name][0] for name in names]
         upem = tt["head"].unitsPerEm
         ascent, descent = tt["hhea"].ascent, tt["hhea"].descent
         y_min, y_max = tt["head"].yMin, tt["head"].yMax
@@ -127,8 +136,8 @@ class Face:
         """Unhinted advance width in pixels, horizontal scale applied."""
         adv = self._advances.get(char)
         if adv is None:
-            glyph_name = self._cmap.get(ord(char), ".notdef")
-            adv = self._advance_units.get(glyph_name, 0) * self._units * self.horizontal_scale
+            glyph = self._cmap.get(ord(char), 0)  # 0: .notdef, drawn for characters the font lacks
+            adv = self._advance_units[glyph] * self._units * self.horizontal_scale
             self._advances[char] = adv
         return adv
 

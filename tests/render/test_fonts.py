@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from glyphctx.errors import FontError
-from glyphctx.render.fonts import FAMILIES, fonts_dir, font_path, load_face
+from glyphctx.render.fonts import FAMILIES, _font_tables, fonts_dir, font_path, load_face
 
 
 def test_every_shipped_family_has_its_file_and_a_licence():
@@ -43,3 +43,17 @@ def test_advances_are_unhinted_and_scale_linearly():
     assert large.advance("e") == pytest.approx(small.advance("e") * 10)
     condensed = load_face("dejavu-sans", 9, 0.8)
     assert condensed.advance("e") == pytest.approx(small.advance("e") * 0.8)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_numbered_glyph_tables_agree_with_fonttools_names(family):
+    """The cmap and advances read by glyph number are fontTools' own, read by glyph name."""
+    from fontTools.ttLib import TTFont
+
+    path = str(font_path(family))
+    cmap, advances = _font_tables(path)[:2]
+    named = TTFont(path, lazy=True)
+    metrics = named["hmtx"].metrics
+    by_name = {code: metrics[name][0] for code, name in named.getBestCmap().items()}
+    assert {code: advances[glyph] for code, glyph in cmap.items()} == by_name
+    assert advances[0] == metrics[named.getGlyphOrder()[0]][0]  # glyph 0, .notdef, for characters a font lacks
