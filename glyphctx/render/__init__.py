@@ -52,11 +52,6 @@ class RenderResult:
 
 _CACHES: dict[tuple, WordCache] = {}
 
-#: black-on-white pages are cut from blocks of about this size: the OS maps a block this large in huge
-#: pages, where page-sized arrays one by one are each faulted in 4 KiB at a time; a page kept alone
-#: keeps its block alive, so blocks stay small
-PAGE_BLOCK_BYTES = 16 << 20
-
 
 def word_cache(config: RenderConfig) -> WordCache:
     """The shared word cache for a config's font stack, so repeated documents reuse drawn words."""
@@ -105,18 +100,11 @@ def _render(text: str, config: RenderConfig, progress) -> tuple[list[RenderedPag
     width = page_width_px(config, layouts)
     table = colour_table(config)
     black_on_white = table.ndim == 1 and table[0] == 255 and table[255] == 0
-    full_height = config.page_size_px[1]
-    per_block = max(1, PAGE_BLOCK_BYTES // (full_height * width))
     line_spans = operator.attrgetter("start", "end")
     pages = []
     for index, layout in enumerate(layouts):
         height = page_height_px(config, layout, primary.descent, last=index == len(layouts) - 1)
-        if not black_on_white:  # the coverage is a temporary: coloured pages are new arrays
-            coverage = np.zeros((height, width), np.uint8)
-        else:
-            if index % per_block == 0:
-                block = np.zeros((min(per_block, len(layouts) - index), full_height, width), np.uint8)
-            coverage = block[index % per_block, :height]
+        coverage = np.zeros((height, width), np.uint8)
         compose(layout, words, coverage)
         image = np.subtract(255, coverage, out=coverage) if black_on_white else table[coverage]
         spans = tuple(map(line_spans, layout.lines))
