@@ -61,8 +61,11 @@ def compose(page: PageLayout, words: WordCache, canvas: np.ndarray) -> None:
     and clip to the page. The compiled pastes (`native.blit`) and the NumPy ones below give the same pixels.
     """
     blit = native.blit
-    paste_lines, paste_at = (blit.paste_lines, blit.paste_at) if blit else (_paste_lines, _paste_at)
-    others = paste_lines(canvas, page.lines, words.cells, words.top, CELL_LEAD)
+    if blit is not None:
+        others = blit.paste_lines(canvas, page.lines, words.cells, words.top, CELL_LEAD)
+    else:
+        others = _paste_lines(canvas, page.lines, words, CELL_LEAD)
+    paste_at = blit.paste_at if blit is not None else _paste_at
     strip_of = words.strips()
     for line in others:
         xs, bitmaps = [], []
@@ -74,20 +77,19 @@ def compose(page: PageLayout, words: WordCache, canvas: np.ndarray) -> None:
         paste_at(canvas, math.floor(line.baseline + 0.5) + words.top, xs, bitmaps)
 
 
-def _paste_lines(canvas: np.ndarray, lines: list[Line], cells, top: int, lead: int) -> list[Line]:
-    """`_blit.paste_lines`: paste the regular lines, return the lines with words left to draw."""
+def _paste_lines(canvas: np.ndarray, lines: list[Line], words: WordCache, lead: int) -> list[Line]:
+    """`_blit.paste_lines` in NumPy: paste the regular lines, return the lines with words left to draw."""
     others = []
     for line in lines:
         if not line.boxes:
             continue
-        row = [cells[box] for box in line.boxes] if line.regular else [None]
-        if None in row:
+        if not line.regular or None in map(words.cells.__getitem__, line.boxes):
             others.append(line)
             continue
-        bitmaps = [cell.bitmap for cell in row]
+        bitmaps = list(map(words.bitmaps.__getitem__, line.boxes))
         x0 = math.floor(line.offset + line.xs[0] + 0.5) - lead
         _merge(canvas, np.concatenate(bitmaps, axis=1) if len(bitmaps) > 1 else bitmaps[0], x0,
-               math.floor(line.baseline + 0.5) + top)
+               math.floor(line.baseline + 0.5) + words.top)
     return others
 
 

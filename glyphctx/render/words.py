@@ -107,6 +107,8 @@ class WordCache:
         #: word -> its Cell (built on first lookup), for lines whose words sit one space apart; None for a
         #: word whose ink overhangs its cell (such a word is drawn from its strip)
         self.cells = _Memo(self._cell, max_words)
+        #: word -> its cell's bitmap as an array of its own, for the NumPy pastes (built on first lookup)
+        self.bitmaps = _Memo(lambda word: self.cells[word].bitmap, max_words)
         self._max_words = max_words
         self._char_index: dict[str, int] = {}  # character -> id, for the vectorised word pass
         self._chars: list[str] = []
@@ -198,6 +200,7 @@ class WordCache:
         new = new[:self._max_words]
         if len(self.cells) + len(new) > self._max_words:
             self.cells.clear()
+            self.bitmaps.clear()
             self._widths.clear()
         for lo in range(0, len(new), BATCH_WORDS):  # bounded arrays, whatever the document
             part = new[lo:lo + BATCH_WORDS]

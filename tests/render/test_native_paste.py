@@ -1,6 +1,7 @@
 """The compiled pastes (`glyphctx.render._blit`) draw exactly what the NumPy paths draw, and refuse bad input."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -53,7 +54,8 @@ def test_paste_lines_matches_numpy_everywhere_on_and_off_the_canvas():
         top = int(rng.integers(-BAND, 1))
         canvas = random_canvas(rng)
         expected = canvas.copy()
-        left = _paste_lines(expected, lines, cells, top, 1)
+        bitmaps = {word: cell.bitmap for word, cell in cells.items() if cell is not None}
+        left = _paste_lines(expected, lines, SimpleNamespace(cells=cells, bitmaps=bitmaps, top=top), 1)
         assert blit.paste_lines(canvas, lines, cells, top, 1) == left
         assert np.array_equal(canvas, expected)
         assert all(line.boxes for line in left)
