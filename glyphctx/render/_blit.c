@@ -128,6 +128,15 @@ static int merge_cell(Py_buffer *canvas, PyObject *cell, Store *store, Py_ssize_
     return 0;
 }
 
+/* METH_FASTCALL functions check their argument count here, naming their signature when it is wrong. */
+static int expect_arguments(Py_ssize_t nargs, Py_ssize_t expected, const char *signature)
+{
+    if (nargs == expected)
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", signature, expected, nargs);
+    return -1;
+}
+
 static int get_position(PyObject *obj, Py_ssize_t *value)
 {
     *value = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
@@ -232,11 +241,8 @@ static PyObject *paste_lines(PyObject *self, PyObject *const *args, Py_ssize_t n
 {
     Py_ssize_t top, lead;
     Py_buffer canvas;
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "paste_lines(canvas, lines, cells, top, lead) takes 5 arguments");
-        return NULL;
-    }
-    if (get_position(args[3], &top) < 0 || get_position(args[4], &lead) < 0)
+    if (expect_arguments(nargs, 5, "paste_lines(canvas, lines, cells, top, lead)") < 0
+        || get_position(args[3], &top) < 0 || get_position(args[4], &lead) < 0)
         return NULL;
     PyObject *lines = PySequence_Fast(args[1], "lines must be a sequence");
     if (lines == NULL)
@@ -288,11 +294,7 @@ static PyObject *paste_at(PyObject *self, PyObject *const *args, Py_ssize_t narg
 {
     Py_ssize_t y, x;
     Py_buffer canvas;
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "paste_at(canvas, y, xs, bitmaps) takes 4 arguments");
-        return NULL;
-    }
-    if (get_position(args[1], &y) < 0)
+    if (expect_arguments(nargs, 4, "paste_at(canvas, y, xs, bitmaps)") < 0 || get_position(args[1], &y) < 0)
         return NULL;
     PyObject *xs = PySequence_Fast(args[2], "xs must be a sequence of ints");
     if (xs == NULL)
@@ -384,12 +386,9 @@ static PyObject *paste_blocks(PyObject *self, PyObject *const *args, Py_ssize_t 
     Py_buffer dst, src, index[N_INDEX];
     int held = 0;
     PyObject *result = NULL;
-    if (nargs != 2 + N_INDEX) {
-        PyErr_SetString(PyExc_TypeError,
-                        "paste_blocks(dst, src, dst_offsets, dst_strides, src_offsets, src_strides, widths, heights) "
-                        "takes 8 arguments");
+    if (expect_arguments(nargs, 2 + N_INDEX, "paste_blocks(dst, src, dst_offsets, dst_strides, src_offsets, "
+                                              "src_strides, widths, heights)") < 0)
         return NULL;
-    }
     if (PyObject_GetBuffer(args[0], &dst, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0)
         return NULL;
     if (PyObject_GetBuffer(args[1], &src, PyBUF_C_CONTIGUOUS) < 0) {

@@ -234,11 +234,14 @@ def _split_wide(boxes, starts, glue, widths, width: float, words: WordCache):
     return out_boxes, out_starts, out_glue, out_widths
 
 
-def _paragraph_lines(text: str, width: float, words: WordCache, tab_width: float, plain: bool, ltr: bool,
-                     tokens: list[str] | None):
-    """Each paragraph's lines, in order (a paragraph ends before a newline or at the end of the text)."""
+def _paragraph_lines(text: str, codes: np.ndarray, width: float, words: WordCache, tab_width: float, plain: bool,
+                     ltr: bool, tokens: list[str] | None):
+    """Each paragraph's lines, in order (a paragraph ends before a newline or at the end of the text).
+
+    `codes` are the text's `code_points`.
+    """
     if plain and ltr:
-        yield from _plain_paragraph_lines(text, width, words, tab_width, tokens)
+        yield from _plain_paragraph_lines(text, codes, width, words, tab_width, tokens)
         return
     start = 0
     for paragraph in text.split("\n"):
@@ -246,7 +249,8 @@ def _paragraph_lines(text: str, width: float, words: WordCache, tab_width: float
         start += len(paragraph) + 1
 
 
-def _plain_paragraph_lines(text: str, width: float, words: WordCache, tab_width: float, tokens: list[str] | None):
+def _plain_paragraph_lines(text: str, codes: np.ndarray, width: float, words: WordCache, tab_width: float,
+                           tokens: list[str] | None):
     """`_paragraph_lines` for a text with nothing but ASCII spaces between words and no right-to-left script.
 
     Its words are found, measured and summed once for the whole text, and its lines broken all at once:
@@ -255,7 +259,6 @@ def _plain_paragraph_lines(text: str, width: float, words: WordCache, tab_width:
     whole pixels, so the sums are exact and every line is the one `break_paragraph` makes. Paragraphs it
     would treat otherwise (two spaces in a row, a word wider than a line) go to it.
     """
-    codes = code_points(text)
     separators = np.flatnonzero((codes == 32) | (codes == 10))
     if tokens is None:
         tokens = text.replace("\n", " ").split(" ")  # the runs between separators
@@ -375,7 +378,8 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
     ]
 
     plain_left = config.align == "left"
-    characters = distinct_characters(text)
+    codes = code_points(text)
+    characters = distinct_characters(text, codes)
     plain = _NOT_PLAIN.search(characters) is None
     ltr = _RTL_SCRIPTS.search(characters) is None
     pages: list[PageLayout] = []
@@ -396,7 +400,7 @@ def layout_pages(text: str, config: RenderConfig, words: WordCache, ascent: floa
             column = 0
 
     length = len(text)
-    for lines in _paragraph_lines(text, col_width, words, tab_width, plain, ltr, tokens):
+    for lines in _paragraph_lines(text, codes, col_width, words, tab_width, plain, ltr, tokens):
         if lines[-1].end < length:
             lines[-1].end += 1  # the newline belongs to the paragraph's last line
         for line in lines:

@@ -152,6 +152,8 @@ def test_bad_arguments_get_clear_errors():
         blit.paste_at(np.zeros((10, 10)), 0, [0], [bitmap])
     with pytest.raises(TypeError, match="canvas"):
         blit.paste_at(np.zeros(10, np.uint8), 0, [0], [bitmap])
+    with pytest.raises(TypeError, match=r"paste_at\(canvas, y, xs, bitmaps\) takes 4 arguments \(3 given\)"):
+        blit.paste_at(canvas, 0, [0])
     with pytest.raises(ValueError, match="differ in length"):
         blit.paste_at(canvas, 0, [0, 1], [bitmap])
     line = Line(0, 0, ["w"], [0.0], 0.0, False, regular=True)

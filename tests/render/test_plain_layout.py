@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from glyphctx.render import RenderConfig, word_cache
+from glyphctx.render.characters import code_points
 from glyphctx.render.layout import _plain_paragraph_lines, break_paragraph
 
 CHAPTER = (Path(__file__).resolve().parents[1] / "data" / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8")
@@ -36,7 +37,8 @@ def test_plain_lines_equal_paragraph_lines(name, page_width, dpi):
     words = word_cache(config)
     width = config.text_width_pt * config.scale
     tab_width = words.width(" ") * config.tab_size
-    fast = [natural(line) for lines in _plain_paragraph_lines(text, width, words, tab_width, None) for line in lines]
+    lines = _plain_paragraph_lines(text, code_points(text), width, words, tab_width, None)
+    fast = [natural(line) for paragraph in lines for line in paragraph]
     expected, start = [], 0
     for paragraph in text.split("\n"):
         lines = break_paragraph(text, start, start + len(paragraph), width, words, tab_width, True, True)
