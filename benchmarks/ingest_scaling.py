@@ -3,7 +3,7 @@
 Generates a collection of plain-text documents (paragraphs of a novel shuffled into documents of a few
 pages each), then times, each in a fresh process pinned to that many cores with a fresh output folder:
 
-  loop   1 CPU   glyphctx.batch.compress_many, the in-process loop behind `glyphctx compress`
+  loop   1 CPU   glyphctx.compress_many.compress_many, the in-process loop behind `glyphctx compress`
   ray    1 CPU   glyphctx.pipelines.ingest(workers=1), an embedded Ray with num_cpus=1
   ray    2 CPUs  glyphctx.pipelines.ingest(workers=2), an embedded Ray with num_cpus=2
   two plain loops side by side, one per core, half the documents each: the machine's own 2-CPU
@@ -51,7 +51,7 @@ def _child(mode: str, cores: list[int], inputs: list[str], warm_up: str, output:
     os.sched_setaffinity(0, set(cores))
     cpus = len(cores)
     if mode == "loop":
-        from glyphctx.batch import compress_many, totals
+        from glyphctx.compress_many import compress_many, totals
 
         started = time.perf_counter()
         compress_many([warm_up], output + "-warm-up")

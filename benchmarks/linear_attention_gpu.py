@@ -5,11 +5,13 @@ For each sequence length, times with triton.testing.do_bench (milliseconds, medi
   sdpa-flash torch scaled_dot_product_attention, is_causal=True, flash backend
   fla        flash-linear-attention's chunk kernel (fla.ops chunk_simple_gla, same per-head decay),
              only when the `fla` package is importable
-each forward only and forward + backward. Before timing it checks, at the shortest length, that
-the Triton kernel agrees with the PyTorch chunked path (and with fla when present): a compiled
-kernel that disagrees makes its timings meaningless.
+each forward only and forward + backward. Before timing it checks, at the shortest length, the
+Triton outputs and gradients against the float32 PyTorch chunked path (and against fla when
+present), and the decode kernel against the naive recurrence: a compiled kernel that disagrees
+makes its timings meaningless, so a mismatch stops the run with exit status 1.
 
-Needs a CUDA GPU; on a machine without one it says so and exits without measuring.
+Needs a CUDA GPU and compiled kernels; on a machine without one, or under TRITON_INTERPRET=1, it
+says so and exits (status 0) without measuring.
 
     python benchmarks/linear_attention_gpu.py
     python benchmarks/linear_attention_gpu.py --lengths 4096 16384 --batch 1 --heads 32 --dim 128
@@ -26,13 +28,14 @@ from typing import Callable, Optional
 import torch
 import torch.nn.functional as F
 
-from glyphctx.kernels.linear_attention import chunk_linear_attention_torch, linear_attention
-from glyphctx.kernels.linear_attention import linear_attention_decode
-
-
-def _rms_ratio(actual: torch.Tensor, expected: torch.Tensor) -> float:
-    a, b = actual.double(), expected.double()
-    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt())
+from glyphctx.kernels.backend import interpreting
+from glyphctx.kernels.linear_attention import (
+    chunk_linear_attention_torch,
+    linear_attention,
+    linear_attention_decode,
+    naive_recurrent_linear_attention,
+)
+from glyphctx.kernels.testing import PARITY_TOLERANCE, require_parity
 
 
 def _fla_chunk() -> Optional[Callable]:
@@ -57,6 +60,35 @@ def _fla_chunk() -> Optional[Callable]:
         return chunk_simple_gla(q, k, v, **kwargs)[0]
 
     return run
+
+
+def _check_parity(q, k, v, rates, scale, fla_chunk: Optional[Callable]) -> None:
+    """Triton chunk kernels (outputs, gradients) and decode kernel against float32 references."""
+    tol = PARITY_TOLERANCE[q.dtype]
+    do = torch.randn_like(v)
+    leaves = [x.detach().clone().requires_grad_() for x in (q, k, v)]
+    o, _ = linear_attention(*leaves, rates, scale=scale, backend="triton")
+    o.backward(do)
+    ref_leaves = [x.detach().float().requires_grad_() for x in (q, k, v)]
+    o_ref, _ = chunk_linear_attention_torch(*ref_leaves, rates, scale)
+    o_ref.backward(do.float())
+    for name, got, want in zip(("o", "dq", "dk", "dv"), [o] + [x.grad for x in leaves],
+                               [o_ref] + [x.grad for x in ref_leaves]):
+        ratio = require_parity(got, want, tol, f"triton {name} vs torch chunked (float32), T={q.shape[1]}")
+        print(f"parity: triton {name} vs torch chunked, rms ratio {ratio:.2e}")
+    if fla_chunk is not None:
+        ratio = require_parity(o, fla_chunk(q, k, v, rates, scale), tol, f"triton o vs fla, T={q.shape[1]}")
+        print(f"parity: triton o vs fla, rms ratio {ratio:.2e}")
+
+    B, _, H, D = q.shape
+    state = torch.randn(B, H, D, D, device=q.device) * 0.1
+    with torch.no_grad():
+        o1, s1 = linear_attention_decode(q[:, :3], k[:, :3], v[:, :3], rates, scale=scale, initial_state=state,
+                                         backend="triton")
+    o1_ref, s1_ref = naive_recurrent_linear_attention(q[:, :3], k[:, :3], v[:, :3], rates, scale, state)
+    require_parity(o1, o1_ref, tol, "triton decode o vs naive recurrence")
+    require_parity(s1, s1_ref, tol, "triton decode state vs naive recurrence")
+    print("parity: triton decode vs naive recurrence ok")
 
 
 def _sdpa_flash(q, k, v):
@@ -105,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         print("linear_attention_gpu: no CUDA GPU is visible, and this benchmark times GPU kernels; "
               "nothing was measured. Run it on a machine with an NVIDIA GPU.")
         return 0
+    if interpreting():
+        print("linear_attention_gpu: TRITON_INTERPRET is set, and this benchmark times compiled kernels; "
+              "nothing was measured. Unset it.")
+        return 0
 
     dtype = getattr(torch, args.dtype)
     device = torch.device("cuda")
@@ -114,14 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     fla_chunk = _fla_chunk()
     torch.manual_seed(0)
 
-    # parity first: compiled kernels must agree with the PyTorch chunked path
+    # parity first: timings of kernels that disagree with the references would mean nothing
     T0 = min(args.lengths)
     q, k, v = (torch.randn(B, T0, H, D, device=device, dtype=dtype) for _ in range(3))
-    o_triton, _ = linear_attention(q, k, v, rates, scale=scale, backend="triton")
-    o_torch, _ = chunk_linear_attention_torch(q.float(), k.float(), v.float(), rates, scale)
-    print(f"parity at T={T0}: rms(triton - torch chunked) / rms(torch chunked) = {_rms_ratio(o_triton, o_torch):.2e}")
-    if fla_chunk is not None:
-        print(f"parity at T={T0}: rms(triton - fla) / rms(fla) = {_rms_ratio(o_triton, fla_chunk(q, k, v, rates, scale)):.2e}")
+    _check_parity(q, k, v, rates, scale, fla_chunk)
+    q = k = v = None  # free the device memory
 
     name = torch.cuda.get_device_name(device)
     print(f"\n{name}; B={B} H={H} D={D} {args.dtype}; decay rate {args.decay}; "
@@ -148,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             both.append(_bench(fn, True, leaves))
         print(f"{T:>7} | " + " | ".join(f"{_fmt(ms):>14}" for ms in forward) + " | "
               + " | ".join(f"{_fmt(ms):>18}" for ms in both))
-        del q, k, v, qh, kh, vh, fns
+        q = k = v = qh = kh = vh = fns = None  # free the device memory before the next length
         torch.cuda.empty_cache()
 
     # one decoding step: a single new token against a carried state

@@ -2,7 +2,10 @@
 
 Forward alone and forward + backward, through `flash_attention` (the ring's block kernels on one
 device) and `torch.nn.functional.scaled_dot_product_attention`, with `triton.testing.do_bench`
-(median ms). On a machine without a CUDA device it says so and exits with status 0.
+(median ms). Before timing a case it checks the output and the gradients of `flash_attention`
+against float32 SDPA and stops with exit status 1 on a mismatch: a wrong kernel's timings mean
+nothing. On a machine without a CUDA device, or under TRITON_INTERPRET=1, it says so and exits
+with status 0.
 
     python benchmarks/ring_attention_gpu.py
     python benchmarks/ring_attention_gpu.py --dtype float16 --seqs 2048 8192 --head-dims 64 128
@@ -16,6 +19,9 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from glyphctx.kernels.backend import interpreting
+from glyphctx.kernels.testing import PARITY_TOLERANCE, require_parity
+
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 
 
@@ -24,6 +30,25 @@ def attention_flops(batch: int, heads: int, seq: int, head_dim: int, causal: boo
     forward = 4.0 * batch * heads * seq * seq * head_dim
     total = forward * (3.5 if backward else 1.0)
     return total / 2 if causal else total
+
+
+def check_parity(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, dout: torch.Tensor, causal: bool) -> None:
+    """Output and gradients of the Triton block kernels against float32 SDPA; a mismatch ends the run."""
+    from glyphctx.kernels.ring_attention import flash_attention
+
+    leaves = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+    out = flash_attention(*leaves, causal=causal, backend="triton")
+    out.backward(dout)
+    group = q.shape[1] // k.shape[1]
+    ref_leaves = [t.detach().float().requires_grad_() for t in (q, k, v)]
+    qf, kf, vf = ref_leaves
+    ref = F.scaled_dot_product_attention(qf, kf.repeat_interleave(group, 1), vf.repeat_interleave(group, 1),
+                                         is_causal=causal)
+    ref.backward(dout.float())
+    case = f"seq {q.shape[2]}, head dim {q.shape[3]}, causal {causal}"
+    for name, got, want in zip(("out", "dq", "dk", "dv"), [out] + [t.grad for t in leaves],
+                               [ref] + [t.grad for t in ref_leaves]):
+        require_parity(got, want, PARITY_TOLERANCE[q.dtype], f"triton {name} vs float32 SDPA ({case})")
 
 
 def main() -> int:
@@ -39,6 +64,10 @@ def main() -> int:
     if not torch.cuda.is_available():
         print("ring_attention_gpu: no CUDA device on this machine; nothing to time (the Triton kernels "
               "are tested on the CPU by tests/kernels/test_ring_attention_triton.py).")
+        return 0
+    if interpreting():
+        print("ring_attention_gpu: TRITON_INTERPRET is set, and this benchmark times compiled kernels; "
+              "nothing to time. Unset it.")
         return 0
 
     import triton.testing
@@ -61,6 +90,7 @@ def main() -> int:
                 v = torch.randn(shape_kv, device="cuda", dtype=dtype, requires_grad=True)
                 dout = torch.randn(shape_q, device="cuda", dtype=dtype)
                 gqa = args.heads != kv_heads
+                check_parity(q, k, v, dout, causal)
 
                 def ours():
                     return flash_attention(q, k, v, causal=causal, backend="triton")
@@ -77,7 +107,7 @@ def main() -> int:
                 tf_both = attention_flops(args.batch, args.heads, seq, head_dim, causal, True) / both_ours / 1e9
                 print(f"{seq:>6} {head_dim:>4} {str(causal):>6} | {fwd_ours:>8.3f}ms {fwd_sdpa:>7.3f}ms | "
                       f"{both_ours:>8.3f}ms {both_sdpa:>7.3f}ms | {tf_fwd:>12.1f}, {tf_both:.1f}")
-                del q, k, v, dout
+                q = k = v = dout = None  # free the device memory before the next shape
     return 0
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from glyphctx.errors import GlyphctxError
 from glyphctx.render.config import RenderConfig
 from glyphctx.search.candidates import GenomeEvaluator
-from glyphctx.search.corpus import load_chapters, sample_text, split_train_held_out
-from glyphctx.search.evaluate import EvalTask, ReaderSpec
+from glyphctx.common.corpus import load_chapters, sample_text, split_train_held_out
+from glyphctx.search.fitness import EvalTask, ReaderSpec
 from glyphctx.search.genome import GENOME_LENGTH, encode
-from glyphctx.search.parallel import RayPool
+from glyphctx.pipelines.search_pool import RayPool
 from glyphctx.search.run import seed_configs
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "text"

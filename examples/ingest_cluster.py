@@ -5,7 +5,7 @@
 The cluster is `--address`, else RAY_ADDRESS; when neither is given, or the head does not answer, the
 job runs on an embedded local Ray instead. On a cluster every worker must see CORPUS, OUT and the model
 folder at the same paths (a shared file system). Writes OUT/<document>/ folders, OUT/index.parquet and,
-with a model, OUT/answers.parquet; exits 3 when some documents or answers failed.
+with a model, OUT/answers.parquet; exits 1 when some documents or answers failed (the CLI's exit codes).
 """
 
 import argparse
@@ -14,8 +14,8 @@ import socket
 import sys
 from urllib.parse import urlparse
 
-from glyphctx.pipeline import Pipeline, PipelineConfig
-from glyphctx.pipelines import ingest
+from glyphctx.answering import Pipeline, PipelineConfig
+from glyphctx.pipelines import ask_many, ingest
 from glyphctx.pipelines.ray_runtime import start_ray
 
 
@@ -63,7 +63,7 @@ def main() -> int:
         if args.model:
             questions = args.question or ["What is this document about?"]
             pipeline = Pipeline(PipelineConfig(model=args.model, max_new_tokens=16))
-            answers = pipeline.ask_many(args.output, questions, os.path.join(args.output, "answers.parquet"))
+            answers = ask_many(pipeline, args.output, questions, os.path.join(args.output, "answers.parquet"))
             print(f"answers: {answers.totals['ok']} ok, {answers.totals['failed']} failed -> {answers.output}")
             for row in answers.rows:
                 shown = row["answer"] if row["status"] == "ok" else f"[{row['code']}] {row['reason']}"
@@ -71,7 +71,7 @@ def main() -> int:
             failed = failed or bool(answers.failed)
     finally:
         handle.shutdown()
-    return 3 if failed else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

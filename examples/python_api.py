@@ -11,7 +11,7 @@ DOCUMENT a short passage is used. Each `# %%` block runs on its own in an editor
 import argparse
 
 import glyphctx
-from glyphctx.pipeline import ContextTooLongError, PipelineConfig
+from glyphctx.answering import ContextTooLongError, PipelineConfig
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("document", nargs="?", help="a .txt, .md or .pdf file")

@@ -18,7 +18,7 @@ _EXPORTS = {
     "load_document": "glyphctx.sources",
     "TokenBudget": "glyphctx.tokens",
     "GlyphctxError": "glyphctx.errors",
-    "Pipeline": "glyphctx.pipeline",
+    "Pipeline": "glyphctx.answering",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -6,27 +6,14 @@ import os
 import time
 from pathlib import Path
 
-from glyphctx.errors import ConfigError
 from glyphctx.normalise import normalise_document
 from glyphctx.render import render_text
 from glyphctx.render.config import RenderConfig
-from glyphctx.render.presets import DEFAULT_PRESET, load_preset
+from glyphctx.render.presets import resolve_config
 from glyphctx.result import CompressResult
 from glyphctx.sources import load_document, load_text
 from glyphctx.sources.document import Document
-from glyphctx.tokens import TextTokenizer, VisualProfile, count_budget, get_profile, load_tokenizer
-
-DEFAULT_PROFILE = "qwen2.5-vl"
-
-
-def resolve_config(config: RenderConfig | str | os.PathLike | None) -> RenderConfig:
-    if config is None:
-        return load_preset(DEFAULT_PRESET)
-    if isinstance(config, RenderConfig):
-        return config
-    if isinstance(config, (str, os.PathLike)):
-        return load_preset(str(config))
-    raise ConfigError(f"config must be a RenderConfig, a preset name or a YAML path, got {type(config).__name__}")
+from glyphctx.tokens import DEFAULT_PROFILE, TextTokenizer, VisualProfile, count_budget, get_profile, load_tokenizer
 
 
 def _as_document(source: str | os.PathLike | Document, pages: str | None, password: str | None) -> Document:

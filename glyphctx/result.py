@@ -8,6 +8,7 @@ from typing import Any
 
 from glyphctx.render import RenderedPage
 from glyphctx.render.config import RenderConfig
+from glyphctx.render.fonts import can_shape
 from glyphctx.sources.document import Document
 from glyphctx.tokens import TokenBudget
 
@@ -44,6 +45,11 @@ class CompressResult:
         start, end = self.pages[index].span
         return [page for page, s, e in self.source_pages if page is not None and s < end and e > start]
 
+    @property
+    def unshaped_words(self) -> int:
+        """Right-to-left words drawn letter by letter, unjoined and mirrored, on all pages."""
+        return sum(page.unshaped_words for page in self.pages)
+
     def warnings(self) -> list[str]:
         out = list(self.document.warnings)
         if self.missing_chars:
@@ -51,6 +57,14 @@ class CompressResult:
             out.append(
                 f"{sum(self.missing_chars.values())} characters ({len(self.missing_chars)} distinct: {shown!r}) "
                 "are in no shipped font and were drawn as missing-glyph boxes"
+            )
+        if self.unshaped_words:
+            pages = [str(page.index + 1) for page in self.pages if page.unshaped_words]
+            where = ", ".join(pages[:10]) + (", ..." if len(pages) > 10 else "")
+            why = "no one shipped font has all of their characters" if can_shape() else "Pillow has no libraqm"
+            out.append(
+                f"{self.unshaped_words} right-to-left word(s) on page(s) {where} could not be shaped ({why}) and "
+                "were drawn letter by letter: unjoined and mirrored"
             )
         return out
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glyphctx.io.digest import file_sha256
-from glyphctx.errors import GlyphctxError, SourceError
+from glyphctx.errors import GlyphctxError, SourceError, failure_of
 from glyphctx.io.output import MANIFEST, is_complete, job_key, read_manifest, write_result
 from glyphctx.pipelines.index import empty_row
 from glyphctx.pipelines.sandbox import ChildCrashed, Sandbox, TimeLimitExceeded
@@ -67,12 +67,9 @@ def render_and_write(source: str, folder: str, key: str, settings: IngestSetting
             write_s=time.perf_counter() - started,
             **{f"{stage}_s": seconds for stage, seconds in result.timings.items()},
         )
-    except SourceError as exc:
-        row.update(status="failed", code=exc.code, reason=exc.reason)
-    except GlyphctxError as exc:
-        row.update(status="failed", code="error", reason=str(exc))
-    except MemoryError:
-        row.update(status="failed", code="memory", reason="ran out of memory")
+    except (GlyphctxError, MemoryError) as exc:
+        code, reason = failure_of(exc)
+        row.update(status="failed", code=code, reason=reason)
     return row
 
 
@@ -106,7 +103,8 @@ def process_document(row: dict[str, Any], settings: IngestSettings) -> dict[str,
     try:
         _process(row, settings, out)
     except Exception as exc:  # a bug or a dependency's failure on this document: record it, go on
-        out.update(status="failed", code="internal", reason=f"internal error ({type(exc).__name__}: {exc})")
+        code, reason = failure_of(exc)
+        out.update(status="failed", code=code, reason=reason)
     out["seconds"] = time.perf_counter() - started
     return out
 

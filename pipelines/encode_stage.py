@@ -16,22 +16,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glyphctx.errors import UnreadablePathError
 from glyphctx.pipelines.settings import TOKENS_FILE, IngestSettings
 
 
 def read_pages(folder: Path, manifest: dict[str, Any]) -> list[np.ndarray]:
-    """The page images a manifest lists, as uint8 arrays, in page order."""
-    from PIL import Image
+    """The page images a manifest lists, as uint8 arrays, in page order; a page that cannot be read is named."""
+    from PIL import Image, UnidentifiedImageError
 
     files = [page["file"] for page in manifest.get("pages", [])]
-    if files and files[0] == "pages.npz":
-        with np.load(folder / "pages.npz") as archive:
-            return [archive[f"page_{i + 1:04d}"] for i in range(len(files))]
-    pages = []
-    for name in files:
-        with Image.open(folder / name) as image:
-            pages.append(np.asarray(image))
-    return pages
+    path = folder / (files[0] if files else "")
+    try:
+        if files and files[0] == "pages.npz":
+            with np.load(path) as archive:
+                return [archive[f"page_{i + 1:04d}"] for i in range(len(files))]
+        pages = []
+        for name in files:
+            path = folder / name
+            with Image.open(path) as image:
+                pages.append(np.asarray(image))
+        return pages
+    except (OSError, KeyError, ValueError, UnidentifiedImageError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise UnreadablePathError(folder, f"{path.name}: the ingested page cannot be read back ({reason})") from None
 
 
 class EncodePages:

@@ -1,7 +1,7 @@
 """The dataset index: one row per document, written as one Parquet file, and the job's totals.
 
-Every row has every column with a fixed type (empty strings and zeros, never nulls), so blocks built
-by different workers concatenate into one schema.
+Every row has every column with a fixed type (`typed_row`), so blocks built by different workers
+concatenate into one schema.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from glyphctx.io.atomic import atomic_open
+from glyphctx.pipelines.rows import typed_row, write_table
 
 SCHEMA = pa.schema([
     ("order", pa.int64()),
@@ -40,35 +40,17 @@ SCHEMA = pa.schema([
     ("warnings", pa.string()),
 ])
 
-_DEFAULTS = {pa.string(): "", pa.int64(): 0, pa.float64(): 0.0}
-
-
 def empty_row(order: int, source: str, name: str) -> dict[str, Any]:
-    row = {field.name: _DEFAULTS[field.type] for field in SCHEMA}
-    row.update(order=int(order), source=str(source), name=str(name), status="failed")
-    return row
+    return typed_row(SCHEMA, {"order": order, "source": source, "name": name, "status": "failed"})
 
 
 def normalised(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with exactly the schema's columns and Python types (Ray hands back NumPy scalars)."""
-    out = {}
-    for field in SCHEMA:
-        value = row.get(field.name, _DEFAULTS[field.type])
-        if field.type == pa.string():
-            out[field.name] = "" if value is None else str(value)
-        elif field.type == pa.int64():
-            out[field.name] = int(value or 0)
-        else:
-            out[field.name] = float(value or 0.0)
-    return out
+    return typed_row(SCHEMA, row)
 
 
 def write_index(rows: Iterable[dict[str, Any]], path: str | os.PathLike) -> None:
     """Write the rows (sorted by input order) as one Parquet file, atomically."""
-    rows = sorted((normalised(r) for r in rows), key=lambda r: r["order"])
-    table = pa.Table.from_pylist(rows, schema=SCHEMA)
-    with atomic_open(path) as stream:
-        pq.write_table(table, stream)
+    write_table(SCHEMA, sorted(rows, key=lambda r: int(r["order"])), path)
 
 
 def read_index(path: str | os.PathLike) -> list[dict[str, Any]]:

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from glyphctx.api import DEFAULT_PROFILE, resolve_config
-from glyphctx.batch import plan
+from glyphctx.render.presets import resolve_config
+from glyphctx.tokens import DEFAULT_PROFILE
+from glyphctx.compress_many import plan
 from glyphctx.errors import ConfigError, OutputError, SourceError
 from glyphctx.io.images import IMAGE_FORMATS
 from glyphctx.pipelines.index import normalised, totals, write_index
 from glyphctx.pipelines.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, INDEX_FILE, IngestSettings
+from glyphctx.encode.config import DEFAULT_ENCODER
 
 Row = dict[str, Any]
 
@@ -108,7 +110,7 @@ def ingest(
     tokenizer: str | None = None,
     image_format: str = "png",
     encode: bool = True,
-    encoder: str = "encoder-tiny",
+    encoder: str = DEFAULT_ENCODER,
     encoder_weights: str | os.PathLike | None = None,
     address: str | None = None,
     workers: int | None = None,

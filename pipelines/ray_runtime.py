@@ -11,6 +11,8 @@ import logging
 import os
 from dataclasses import dataclass
 
+from glyphctx.errors import ClusterError
+
 DEFAULT_OBJECT_STORE = 200 * 1024 * 1024
 
 
@@ -37,10 +39,14 @@ def start_ray(address: str | None = None, *, num_cpus: int | None = None,
         address = address or os.environ.get("RAY_ADDRESS") or None
         common = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=True,
                       configure_logging=True)
-        if address:
-            ray.init(address=address, **common)
-        else:
-            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, object_store_memory=object_store_memory, **common)
+        try:
+            if address:
+                ray.init(address=address, **common)
+            else:
+                ray.init(num_cpus=num_cpus or os.cpu_count() or 1, object_store_memory=object_store_memory, **common)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
+            raise ClusterError(f"cannot start or join {where}: {exc}") from None
         started = True
     resources = ray.cluster_resources()
     _quiet_ray_data()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glyphctx.render.config import RenderConfig
+from glyphctx.encode.config import DEFAULT_ENCODER
 
 TOKENS_FILE = "visual_tokens.safetensors"
 INDEX_FILE = "index.parquet"
@@ -27,7 +28,7 @@ class IngestSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     encode: bool = True
-    encoder: str = "encoder-tiny"
+    encoder: str = DEFAULT_ENCODER
     encoder_weights: str | None = None
     encoder_key: str = ""  # encoder config digest + weights digest: the token file's identity
     force: bool = False

@@ -2,60 +2,56 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from glyphctx.errors import GlyphctxError
+from glyphctx.cli import options
+from glyphctx.cli.console import out, reports_errors, warn
 
 STAGES = ("extract", "normalise", "render", "tokens", "encode", "generate")
 
 
+@reports_errors
 def ask(
-    source: str = typer.Argument(..., help="A document (.txt .md .pdf), or - for stdin."),
-    question: str = typer.Argument(..., help="The question to answer from the document."),
+    source: Annotated[str, typer.Argument(help="A document (.txt .md .pdf), or - for stdin.")],
+    question: Annotated[str, typer.Argument(help="The question to answer from the document.")],
     pipeline: str = typer.Option("tiny", "--pipeline", "-P", help="Pipeline preset name or YAML file."),
     text_baseline: bool = typer.Option(False, "--text-baseline", help="Also answer from the plain text with the "
                                        "same model and show both answers side by side."),
-    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", "-n", min=1,
-                                                 help="Longest answer, in tokens (default: the pipeline's)."),
-    pages: Optional[str] = typer.Option(None, "--pages", help="PDF page range, e.g. 1-10 or 1,3,5-."),
-    password: Optional[str] = typer.Option(None, "--password", help="Password for encrypted PDFs."),
+    max_new_tokens: options.MaxNewTokens = None,
+    pages: options.Pages = None,
+    password: options.Password = None,
 ) -> None:
-    """Answer a question about a document from its rendered pages; print the token budget and timings."""
-    from glyphctx.pipeline import ContextTooLongError, Pipeline
+    """Answer a question about a document from its rendered pages; print the token budget and timings.
 
-    out = Console(width=None if sys.stdout.isatty() else 160)
-    err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+    --max-new-tokens defaults to the pipeline's.
+    """
     from transformers.utils import logging as transformers_logging
+
+    from glyphctx.answering import ContextTooLongError, Pipeline
 
     transformers_logging.disable_progress_bar()  # a weights-loading bar would land between the answer lines
     document = source if source == "-" else Path(source)
-    try:
-        chosen = Pipeline.load(pipeline)
-        if source == "-":  # stdin can be read once: load it here so both paths see the same text
-            from glyphctx.sources import load_document
+    chosen = Pipeline.load(pipeline)
+    if source == "-":  # stdin can be read once: load it here so both paths see the same text
+        from glyphctx.sources import load_document
 
-            document = load_document("-", pages=pages, password=password)
-        visual = chosen.ask(document, question, max_new_tokens=max_new_tokens, pages=pages, password=password)
-        baseline, baseline_error = None, None
-        if text_baseline:
-            try:
-                baseline = chosen.ask_text(document, question, max_new_tokens=max_new_tokens, pages=pages,
-                                           password=password)
-            except ContextTooLongError as exc:  # the point of the comparison: say so, do not fail
-                baseline_error = exc
-    except GlyphctxError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        document = load_document("-", pages=pages, password=password)
+    visual = chosen.ask(document, question, max_new_tokens=max_new_tokens, pages=pages, password=password)
+    baseline, baseline_error = None, None
+    if text_baseline:
+        try:
+            baseline = chosen.ask_text(document, question, max_new_tokens=max_new_tokens, pages=pages,
+                                       password=password)
+        except ContextTooLongError as exc:  # the point of the comparison: say so, do not fail
+            baseline_error = exc
 
     for warning in visual.warnings:
-        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
+        warn(warning)
     if not text_baseline:
         out.print(f"answer: {visual.text}", highlight=False, markup=False, soft_wrap=True)
     else:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from glyphctx.errors import ConfigError, GlyphctxError
+from glyphctx.cli import options
+from glyphctx.cli.console import err, out, reports_errors, warn
+from glyphctx.errors import ConfigError
 
-_out = Console(width=None if sys.stdout.isatty() else 160)
-_err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-_CHECKPOINT = "A reader checkpoint (or a `glyphctx train` run folder), or a local transformers VLM folder."
-_CORPUS = "Text/PDF files or folders; the last chapter of each book is the held-out text."
-_OUTPUT = "Folder for the JSON and Markdown reports (default: beside the checkpoint)."
-
-
-def _fail(exc: GlyphctxError) -> None:
-    _err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+Checkpoint = Annotated[Path, typer.Argument(
+    help="A reader checkpoint (or a `glyphctx train` run folder), or a local transformers VLM folder.")]
 
 
 def _numbers(text: str, kind: type, option: str) -> list:
@@ -36,69 +27,71 @@ def _numbers(text: str, kind: type, option: str) -> list:
     return values
 
 
-def _folder(output: Optional[Path], checkpoint: Path, name: str) -> Path:
+def default_folder(output: Path | None, checkpoint: Path, name: str) -> Path:
+    """--output, or by default a folder `name` beside the checkpoint, so reports stay with what they score."""
     return output if output is not None else checkpoint.expanduser().resolve().parent / name
 
 
+@reports_errors
 def reconstruction(
-    checkpoint: Path = typer.Argument(..., help=_CHECKPOINT),
-    corpus: List[str] = typer.Option(..., "--corpus", help=_CORPUS),
+    checkpoint: Checkpoint,
+    corpus: options.Corpus,
     lines: int = typer.Option(96, "--lines", help="Held-out lines to read (the ones training scores)."),
     reader_config: str = typer.Option("tiny-reader", "--reader-config",
                                       help="For a VLM: the reader preset or YAML whose render config draws the lines."),
-    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", help="Longest reading of one line."),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, ... (default: CUDA when present)."),
-    output: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help=_OUTPUT),
+    max_new_tokens: options.MaxNewTokens = None,
+    device: options.Device = None,
+    output: options.Output = None,
 ) -> None:
-    """Held-out lines read back: character accuracy, edit distance, word F1, and the token ratio they cost."""
+    """Held-out lines read back: character accuracy, edit distance, word F1, and the token ratio they cost.
+
+    --output receives the JSON and Markdown reports (default: beside the checkpoint); --max-new-tokens
+    bounds the reading of one line.
+    """
     from glyphctx.evaluate.reconstruction import evaluate_reconstruction
 
-    try:
-        report = evaluate_reconstruction(checkpoint, corpus, lines=lines, reader_config=reader_config,
-                                         device=device, max_new_tokens=max_new_tokens)
-        paths = report.write(_folder(output, checkpoint, "reconstruction"))
-    except GlyphctxError as exc:
-        _fail(exc)
-        return
+    report = evaluate_reconstruction(checkpoint, corpus, lines=lines, reader_config=reader_config,
+                                     device=device, max_new_tokens=max_new_tokens)
+    paths = report.write(default_folder(output, checkpoint, "reconstruction"))
     table = Table(title=f"reconstruction: {escape(report.model)} ({report.kind})", title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in report.summary_rows():
         table.add_row(escape(name), value)
-    _out.print(table)
-    _out.print(f"written {', '.join(escape(str(p)) for p in paths)}", highlight=False, soft_wrap=True)
+    out.print(table)
+    out.print(f"written {', '.join(escape(str(p)) for p in paths)}", highlight=False, soft_wrap=True)
 
 
+@reports_errors
 def needle(
-    checkpoint: Path = typer.Argument(..., help=_CHECKPOINT),
-    corpus: List[str] = typer.Option(..., "--corpus", help=_CORPUS),
+    checkpoint: Checkpoint,
+    corpus: options.Corpus,
     depths: str = typer.Option("0,0.25,0.5,0.75,1", "--depths", help="Needle depths, 0 = start, 1 = end."),
     lengths: str = typer.Option("1000,2000,4000", "--lengths", help="Document lengths in characters of held-out text."),
     trials: int = typer.Option(1, "--trials", help="Documents per (length, depth), each from further into the text."),
-    routes: Optional[str] = typer.Option(None, "--routes",
-                                         help="text,visual,transcription (default: all the model has)."),
-    text_model: Optional[Path] = typer.Option(None, "--text-model",
-                                              help="A local transformers causal-LM folder for the plain-text route."),
-    render: Optional[str] = typer.Option(None, "--render", help="For a VLM: render preset or YAML of the pages."),
-    max_new_tokens: int = typer.Option(16, "--max-new-tokens", help="Longest answer generated."),
-    seed: int = typer.Option(0, "--seed", help="Chooses the facts planted."),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, ... (default: CUDA when present)."),
-    output: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help=_OUTPUT + " Also the heat map PNG."),
+    routes: str | None = typer.Option(None, "--routes", help="text,visual,transcription (default: all the model has)."),
+    text_model: Path | None = typer.Option(None, "--text-model",
+                                           help="A local transformers causal-LM folder for the plain-text route."),
+    render: str | None = typer.Option(None, "--render", help="For a VLM: render preset or YAML of the pages."),
+    max_new_tokens: options.MaxNewTokens = 16,
+    seed: options.Seed = 0,
+    device: options.Device = None,
+    output: options.Output = None,
 ) -> None:
-    """Facts planted at each depth of documents of each length, asked from text, from pages, and read back."""
+    """Facts planted at each depth of documents of each length, asked from text, from pages, and read back.
+
+    --output receives the JSON and Markdown reports and the heat map PNG (default: beside the
+    checkpoint); --seed chooses the facts planted.
+    """
     from glyphctx.evaluate.needle import evaluate_needle
     from glyphctx.evaluate.needle_report import comparison_table, write_needle
 
-    try:
-        report = evaluate_needle(
-            checkpoint, corpus, text_model=text_model, render=render, device=device,
-            depths=_numbers(depths, float, "--depths"), lengths=_numbers(lengths, int, "--lengths"), trials=trials,
-            routes=_numbers(routes, str, "--routes") if routes else None, max_new_tokens=max_new_tokens, seed=seed,
-            on_document=lambda done, total: _err.print(f"document {done}/{total}", highlight=False))
-        paths = write_needle(report, _folder(output, checkpoint, "needle"))
-    except GlyphctxError as exc:
-        _fail(exc)
-        return
+    report = evaluate_needle(
+        checkpoint, corpus, text_model=text_model, render=render, device=device,
+        depths=_numbers(depths, float, "--depths"), lengths=_numbers(lengths, int, "--lengths"), trials=trials,
+        routes=_numbers(routes, str, "--routes") if routes else None, max_new_tokens=max_new_tokens, seed=seed,
+        on_document=lambda done, total: err.print(f"document {done}/{total}", highlight=False))
+    paths = write_needle(report, default_folder(output, checkpoint, "needle"))
     header, rows = comparison_table(report)
     table = Table(title=f"needle in a haystack: {escape(report.model)} ({report.kind}); text route: "
                         f"{escape(report.text_model)}", title_justify="left")
@@ -106,11 +99,10 @@ def needle(
         table.add_column(column, justify="left" if index < 2 else "right")
     for row in rows:
         table.add_row(*row)
-    _out.print(table)
+    out.print(table)
     if report.repeated:
-        _err.print("[yellow]warning:[/yellow] the held-out text is shorter than a length; it was repeated",
-                   highlight=False)
+        warn("the held-out text is shorter than a length; it was repeated")
     found = ", ".join(f"{r} {'-' if a is None else f'{a:.2f}'}" for r in report.routes
                       for a in [report.accuracy(r)])
-    _out.print(f"{len(report.documents)} documents; found: {found}; written {', '.join(escape(str(p)) for p in paths)}",
-               highlight=False, soft_wrap=True)
+    out.print(f"{len(report.documents)} documents; found: {found}; written {', '.join(escape(str(p)) for p in paths)}",
+              highlight=False, soft_wrap=True)

@@ -2,49 +2,49 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from glyphctx.errors import GlyphctxError
+from glyphctx.cli import options
+from glyphctx.cli.console import err, out, reports_errors
+from glyphctx.tokens.profiles import DEFAULT_PROFILE
 
-_out = Console(width=None if sys.stdout.isatty() else 160)
-_err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
-
+@reports_errors
 def search(
-    corpus: List[str] = typer.Option(..., "--corpus", help="Text/PDF files or folders; chapters split into train and held out."),
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for the log, checkpoint, front, plot and best config."),
-    profile: str = typer.Option("qwen2.5-vl", "--profile", "-p", help="VLM whose visual-token rule is used."),
-    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", "-t", help="tokenizer.json / folder; default Tekken."),
+    corpus: options.Corpus,
+    output: options.Output,
+    profile: options.Profile = DEFAULT_PROFILE,
+    tokenizer: options.Tokenizer = None,
     oracle: str = typer.Option("tesseract", "--oracle", help="Reader that measures fidelity: tesseract, hf or reader."),
-    oracle_path: Optional[Path] = typer.Option(None, "--oracle-path", help="Model folder for --oracle hf, checkpoint or run folder for --oracle reader."),
+    oracle_path: Path | None = typer.Option(None, "--oracle-path", help="Model folder for --oracle hf, checkpoint or run folder for --oracle reader."),
     min_fidelity: float = typer.Option(0.97, "--min-fidelity", help="Required character accuracy (the constraint)."),
     generations: int = typer.Option(5, "--generations", "-g", help="NSGA-II generations after the initial one."),
-    population: int = typer.Option(12, "--population", "-n", help="Population size (a multiple of 4)."),
-    seed: int = typer.Option(0, "--seed", help="Seed for the sample, the initial population and variation."),
+    population: int = typer.Option(12, "--population", help="Population size (a multiple of 4)."),
+    seed: options.Seed = 0,
     sample_chars: int = typer.Option(40000, "--sample-chars", help="Training text per candidate (ratio measured on all of it)."),
     pages_read: int = typer.Option(2, "--pages-read", help="Training pages read back per candidate."),
     held_out_chars: int = typer.Option(40000, "--held-out-chars", help="Held-out text each front point is rendered on."),
     held_out_pages: int = typer.Option(4, "--held-out-pages", help="Held-out pages read per front point."),
     needles: bool = typer.Option(True, "--needles/--no-needles", help="Also run the needle task on held-out pages."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="CPUs of the local Ray (default: all)."),
-    address: Optional[str] = typer.Option(None, "--address", help="Join this Ray cluster instead of a local Ray."),
+    workers: options.Workers = None,
+    address: options.Address = None,
     no_ray: bool = typer.Option(False, "--no-ray", help="Evaluate in this process, one candidate at a time."),
 ) -> None:
-    """Search render layouts (NSGA-II) for the best compression ratio at --min-fidelity; resumable."""
+    """Search render layouts (NSGA-II) for the best compression ratio at --min-fidelity; resumable.
+
+    --output receives the log, the checkpoint, the Pareto front and its plot, and best.yaml.
+    """
     from glyphctx.search.run import SearchSettings, run_search
 
-    options: tuple = ()
+    oracle_options: tuple = ()
     if oracle_path is not None:
-        options = (("path", str(oracle_path)),)
+        oracle_options = (("path", str(oracle_path)),)
     settings = SearchSettings(
         corpus=tuple(corpus), output=output, profile=profile, tokenizer=tokenizer, oracle=oracle,
-        oracle_options=options, min_fidelity=min_fidelity, population=population, generations=generations,
+        oracle_options=oracle_options, min_fidelity=min_fidelity, population=population, generations=generations,
         seed=seed, sample_chars=sample_chars, pages_read=pages_read, held_out_chars=held_out_chars, held_out_pages=held_out_pages,
         needles=needles, workers=workers, address=address, use_ray=not no_ray,
     )
@@ -52,33 +52,29 @@ def search(
     def on_generation(row: dict) -> None:
         best = f"{row['best_ratio']:.3f}x" if row["best_ratio"] is not None else "none feasible"
         rate = f"{row['evaluations_per_minute']:.1f}/min" if row["evaluations_per_minute"] else "-"
-        _err.print(f"generation {row['generation']}: best ratio at fidelity >= {min_fidelity:g}: {best}; "
-                   f"hypervolume {row['hypervolume']:.4f}; {row['evaluations']} new evaluations ({rate}), "
-                   f"{row['individuals'] - row['evaluations']} from the cache",
-                   highlight=False)
+        err.print(f"generation {row['generation']}: best ratio at fidelity >= {min_fidelity:g}: {best}; "
+                  f"hypervolume {row['hypervolume']:.4f}; {row['evaluations']} new evaluations ({rate}), "
+                  f"{row['individuals'] - row['evaluations']} from the cache",
+                  highlight=False)
 
-    try:
-        outcome = run_search(settings, on_generation=on_generation,
-                             on_stage=lambda message: _err.print(escape(message), highlight=False))
-    except GlyphctxError as exc:
-        _err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+    outcome = run_search(settings, on_generation=on_generation,
+                         on_stage=lambda message: err.print(escape(message), highlight=False))
     summary = outcome.summary
     reference = summary["glyph_like"]["held_out"]
-    _out.print(f"glyph-like (held out): ratio {reference['ratio']:.3f}, fidelity {reference['fidelity']:.4f}",
-               highlight=False)
+    out.print(f"glyph-like (held out): ratio {reference['ratio']:.3f}, fidelity {reference['fidelity']:.4f}",
+              highlight=False)
     for point in summary["front"]:
         held = point["held_out"]
         mark = " dominates glyph-like" if point["dominates_glyph_like"] else ""
-        _out.print(f"front {point['key']}: ratio {held['ratio']:.3f}, fidelity {held['fidelity']:.4f}"
-                   f"{'' if point['feasible_held_out'] else ' (below the required fidelity)'}{mark}",
-                   highlight=False)
+        out.print(f"front {point['key']}: ratio {held['ratio']:.3f}, fidelity {held['fidelity']:.4f}"
+                  f"{'' if point['feasible_held_out'] else ' (below the required fidelity)'}{mark}",
+                  highlight=False)
     best = summary["best"]
     if best is None:
-        _out.print(f"no front point reaches fidelity {min_fidelity:g} on held-out pages", highlight=False)
+        out.print(f"no front point reaches fidelity {min_fidelity:g} on held-out pages", highlight=False)
     else:
-        _out.print(f"best at fidelity >= {min_fidelity:g}: ratio {best['held_out']['ratio']:.3f} "
-                   f"(fidelity {best['held_out']['fidelity']:.4f}) -> {escape(str(outcome.paths['best']))}",
-                   highlight=False)
-    _out.print(f"outputs in {escape(str(output))}: {', '.join(p.name for p in outcome.paths.values())}",
-               highlight=False)
+        out.print(f"best at fidelity >= {min_fidelity:g}: ratio {best['held_out']['ratio']:.3f} "
+                  f"(fidelity {best['held_out']['fidelity']:.4f}) -> {escape(str(outcome.paths['best']))}",
+                  highlight=False)
+    out.print(f"outputs in {escape(str(output))}: {', '.join(p.name for p in outcome.paths.values())}",
+              highlight=False)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from glyphctx.errors import GlyphctxError
-
-_out = Console(width=None if sys.stdout.isatty() else 160)
-_err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+from glyphctx.cli import options
+from glyphctx.cli.console import err, out, reports_errors
 
 
 def _format_row(row: dict, total: int) -> str:
@@ -37,15 +32,19 @@ def _join_torchrun_group() -> bool:
     return True
 
 
+@reports_errors
 def train(
-    preset: str = typer.Option(..., "--preset", "-p", help="Train preset name (configs/train/) or YAML file."),
-    corpus: List[str] = typer.Option(..., "--corpus", help="Text/PDF files or folders; the last chapter of each book is held out."),
-    output: Path = typer.Option(..., "--output", "-o", help="Run folder: checkpoints/, log.jsonl, final/."),
-    steps: Optional[int] = typer.Option(None, "--steps", help="Override the preset's number of steps."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Override the preset's seed."),
+    preset: Annotated[str, typer.Option("--preset", help="Train preset name (configs/train/) or YAML file.")],
+    corpus: options.Corpus,
+    output: options.Output,
+    steps: int | None = typer.Option(None, "--steps", help="Override the preset's number of steps."),
+    seed: options.Seed = None,
     no_resume: bool = typer.Option(False, "--no-resume", help="Start over, deleting the folder's checkpoints and log."),
 ) -> None:
-    """Train a model from a preset; rerun the same command to resume after an interruption."""
+    """Train a model from a preset; rerun the same command to resume after an interruption.
+
+    --output is the run folder: checkpoints/, log.jsonl, final/. --seed overrides the preset's.
+    """
     import torch
 
     from glyphctx.train import build_task, load_corpus, load_preset
@@ -54,26 +53,23 @@ def train(
     joined = _join_torchrun_group()
     try:
         chosen = load_preset(preset).with_settings(steps=steps, seed=seed)
-        _err.print(f"preset {escape(chosen.name)} (task {chosen.task}): {chosen.settings.steps} steps, "
-                   f"{chosen.settings.micro_batches} micro-batch(es) per step, seed {chosen.settings.seed}, "
-                   f"{torch.get_num_threads()} CPU thread(s), device {'cuda' if torch.cuda.is_available() else 'cpu'}",
-                   highlight=False)
+        err.print(f"preset {escape(chosen.name)} (task {chosen.task}): {chosen.settings.steps} steps, "
+                  f"{chosen.settings.micro_batches} micro-batch(es) per step, seed {chosen.settings.seed}, "
+                  f"{torch.get_num_threads()} CPU thread(s), device {'cuda' if torch.cuda.is_available() else 'cpu'}",
+                  highlight=False)
         task = build_task(chosen, load_corpus(corpus))
         total = chosen.settings.steps
         report = run_training(
             task, chosen.settings, output, resume=not no_resume,
-            on_log=lambda row: _err.print(escape(_format_row(row, total)), highlight=False),
-            on_resume=lambda step: _err.print(f"resuming from the checkpoint at step {step}", highlight=False),
+            on_log=lambda row: err.print(escape(_format_row(row, total)), highlight=False),
+            on_resume=lambda step: err.print(f"resuming from the checkpoint at step {step}", highlight=False),
         )
-    except GlyphctxError as exc:
-        _err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
     finally:
         if joined:
             torch.distributed.destroy_process_group()
     last = report.evaluations[max(report.evaluations)] if report.evaluations else {}
     scores = ", ".join(f"{k} {v:.4g}" for k, v in last.items())
     ran = len(report.losses)
-    _out.print(f"trained to step {report.steps}/{total} ({ran} step{'' if ran == 1 else 's'} in this run, "
-               f"{report.seconds:.1f} s){'; ' + scores if scores else ''}; model in "
-               f"{escape(str(report.final or output))}", highlight=False)
+    out.print(f"trained to step {report.steps}/{total} ({ran} step{'' if ran == 1 else 's'} in this run, "
+              f"{report.seconds:.1f} s){'; ' + scores if scores else ''}; model in "
+              f"{escape(str(report.final or output))}", highlight=False)

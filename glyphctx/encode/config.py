@@ -15,6 +15,11 @@ from typing import Any
 import yaml
 
 from glyphctx.errors import ConfigError
+from glyphctx.io.presets import dataclass_from_dict, parse_yaml
+from glyphctx.tokens.profiles import DEFAULT_PROFILE
+
+#: the encoder preset used when none is named
+DEFAULT_ENCODER = "encoder-tiny"
 
 #: compressor name -> how many patches (rows, columns) become one token
 COMPRESSORS = {"merge2x2-mlp": (2, 2), "merge1x3-mlp": (1, 3), "merge1x4-mlp": (1, 4), "conv-s2x2": (4, 4)}
@@ -61,7 +66,7 @@ class EncoderConfig:
     """smart resize: most pixels a page is scaled down to."""
     side: int = 1024
     """square resize: the view's side in pixels."""
-    profile: str | None = "qwen2.5-vl"
+    profile: str | None = DEFAULT_PROFILE
     """The accounting profile (glyphctx.tokens) whose token rule this encoder reproduces, if any."""
     max_batch_pixels: int = 8_000_000
     """Most input pixels encoded in one forward pass; larger buckets are split."""
@@ -127,29 +132,14 @@ class EncoderConfig:
 
     @classmethod
     def from_dict(cls, data: Any, *, origin: str = "encoder config") -> "EncoderConfig":
-        if not isinstance(data, dict):
-            raise ConfigError(f"{origin}: expected a mapping of encoder settings, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{origin}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        try:
-            return cls(**data)
-        except ConfigError as exc:
-            raise ConfigError(f"{origin}: {exc}") from None
-        except TypeError as exc:
-            raise ConfigError(f"{origin}: {exc}") from None
+        return dataclass_from_dict(cls, data, origin=origin, what="encoder")
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
     def from_yaml(cls, text: str, *, origin: str = "encoder config") -> "EncoderConfig":
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{origin}: not valid YAML ({exc.__class__.__name__}: {exc})") from None
-        return cls.from_dict(data, origin=origin)
+        return cls.from_dict(parse_yaml(text, origin), origin=origin)
 
     def digest(self) -> str:
         """Hash of everything that changes the tokens (batching limits excluded)."""

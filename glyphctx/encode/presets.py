@@ -2,44 +2,38 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 from pathlib import Path
 
 import torch
 
-from glyphctx.encode.config import EncoderConfig
+from glyphctx.encode.config import DEFAULT_ENCODER, EncoderConfig
 from glyphctx.encode.model import VisionEncoder
 from glyphctx.encode.weights import load_weights, weights_config
 from glyphctx.errors import ConfigError
+from glyphctx.io import presets
 
-DEFAULT_ENCODER = "encoder-tiny"
 
 
-def presets_dir() -> Path:
-    return Path(str(importlib.resources.files("glyphctx.configs.encoder")))
+PACKAGE = "glyphctx.configs.encoder"
 
 
 def encoder_names() -> list[str]:
-    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+    return presets.preset_names(PACKAGE)
 
 
 def load_encoder_config(name_or_path: str | os.PathLike) -> EncoderConfig:
     """A preset by name, a YAML file by path, or the config stored in a .safetensors weights file."""
-    text = str(name_or_path)
-    candidate = presets_dir() / f"{text}.yaml"
-    if "/" not in text and candidate.is_file():
-        return EncoderConfig.from_yaml(candidate.read_text(encoding="utf-8"), origin=f"encoder preset {text}")
-    path = Path(text).expanduser()
-    if path.suffix.lower() == ".safetensors":
-        return weights_config(path)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        try:
-            return EncoderConfig.from_yaml(path.read_text(encoding="utf-8"), origin=str(path))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read encoder config ({getattr(exc, 'strerror', None) or exc})") from None
-    raise ConfigError(f"unknown encoder {text!r}; presets: {', '.join(encoder_names())} "
-                      "(or a path to a YAML config or a .safetensors weights file)")
+    if str(name_or_path).lower().endswith(".safetensors") and not presets.is_preset_name(PACKAGE, name_or_path):
+        return weights_config(Path(name_or_path).expanduser())
+    try:
+        data, path = presets.read_preset(PACKAGE, name_or_path, "encoder")
+    except ConfigError as exc:
+        if str(exc).startswith("unknown encoder"):
+            raise ConfigError(f"{exc} or a .safetensors weights file") from None
+        raise
+    origin = f"encoder preset {name_or_path}" if presets.is_preset_name(PACKAGE, name_or_path) else str(path)
+    return EncoderConfig.from_dict(data, origin=origin)
 
 
 def load_encoder(

@@ -29,7 +29,7 @@ import torch
 
 from glyphctx.errors import ConfigError, TokenizerError
 from glyphctx.io.atomic import atomic_write_text
-from glyphctx.train.corpus import load_corpus
+from glyphctx.common.corpus import load_corpus
 from glyphctx.train.lm_task import TRAINING_FILE
 from glyphctx.train.perplexity import window_nll
 from glyphctx.train.quiet import quiet_progress

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from glyphctx.errors import ConfigError
-from glyphctx.pipeline.backend import AnswerModel
-from glyphctx.pipeline.config import DEFAULT_PROMPT
+from glyphctx.answering.backend import AnswerModel
+from glyphctx.answering.config import DEFAULT_PROMPT
 
 #: what a VLM is asked of each line image in a reconstruction (the hf oracle's own words)
 TRANSCRIBE_PROMPT = "Transcribe all the text in this image exactly, in reading order. Output only the text."
@@ -27,8 +27,8 @@ def load_page_model(path: str | Path, *, prompt: str = DEFAULT_PROMPT, device: s
 
     `prompt` is how a VLM is asked (`{question}` is replaced); a reader takes its question bare.
     """
-    from glyphctx.pipeline.reader_model import ReaderModel, reader_checkpoint
-    from glyphctx.pipeline.vlm import VLMModel, is_vlm_folder
+    from glyphctx.answering.reader_model import ReaderModel, reader_checkpoint
+    from glyphctx.answering.vlm import VLMModel, is_vlm_folder
 
     folder = Path(path).expanduser()
     if not folder.exists():

@@ -1,7 +1,7 @@
 """Needle in a haystack: a planted fact asked back from plain text, from page images, and from a transcription.
 
 Each document is `length` characters of held-out text with one fact planted at one depth
-(`glyphctx.search.needle.plant_needles`), so a cell (length, depth) of the result is the share of its
+(`glyphctx.common.needles.plant_needles`), so a cell (length, depth) of the result is the share of its
 documents whose fact came back. The question names the fact's subject; an answer counts as found
 when the fact's number appears in it as a whole number. Three routes read each document:
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glyphctx.errors import ConfigError, GlyphctxError
-from glyphctx.search.needle import DEFAULT_DEPTHS, Needle, find_needles, plant_needles
+from glyphctx.errors import ConfigError, ContextTooLongError
+from glyphctx.common.needles import DEFAULT_DEPTHS, Needle, find_needles, plant_needles
 
 ROUTES = ("text", "visual", "transcription")
 DEFAULT_LENGTHS = (1000, 2000, 4000)
@@ -140,7 +140,7 @@ def run_needle(model, text: str, *, depths: Sequence[float] = DEFAULT_DEPTHS,
     the pages of a model without a render config of its own (a reader always uses its own);
     `line_tokens` bounds each page's transcription (default: the longest line the reader can hold).
     """
-    from glyphctx.api import resolve_config
+    from glyphctx.render.presets import resolve_config
     from glyphctx.evaluate.models import transcribe, visual_tokens
     from glyphctx.reader.lines import render_lines
     from glyphctx.tokens import load_tokenizer
@@ -206,9 +206,7 @@ def _read(route, model, texter, document, images, visual, needle, question, cell
     try:
         output = (texter.answer_text(document, question, max_new_tokens) if route == "text"
                   else model.answer(images, question, max_new_tokens)).text
-    except GlyphctxError as exc:  # a model-side window check that counts differently than ours
-        if getattr(exc, "needed", None) is None:
-            raise
+    except ContextTooLongError as exc:  # a model-side window check that counts differently than ours
         cell.too_long += 1
         return {"status": "too long", "needed": exc.needed, "window": window}
     found = answer_found(output, needle.answer)
@@ -241,13 +239,13 @@ def evaluate_needle(checkpoint: str | Path, corpus: Sequence[str | Path], *, tex
     """`glyphctx eval needle`: load the models and the corpus, plant and ask every needle (see `run_needle`)."""
     from glyphctx.evaluate.models import load_page_model
     from glyphctx.evaluate.text_model import TextModel
-    from glyphctx.train.corpus import load_corpus
+    from glyphctx.common.corpus import load_corpus
 
     model = load_page_model(checkpoint, device=device)
     baseline = TextModel(text_model, device=device) if text_model is not None else None
     config = None
     if render is not None:
-        from glyphctx.api import resolve_config
+        from glyphctx.render.presets import resolve_config
 
         config = resolve_config(render)
     text = load_corpus(corpus).held_out_text()

@@ -21,7 +21,8 @@ from rapidfuzz.distance import Levenshtein
 
 from glyphctx.io.atomic import atomic_write_text
 from glyphctx.reader.lines import Line
-from glyphctx.search.metrics import char_accuracy, mean_score, normalise_for_scoring, score_transcription
+from glyphctx.common.metrics import char_accuracy, mean_score, normalise_for_scoring, score_transcription
+from glyphctx.reader.config import DEFAULT_READER
 
 JSON_NAME = "reconstruction.json"
 MARKDOWN_NAME = "reconstruction.md"
@@ -147,7 +148,7 @@ def run_reconstruction(model, lines: Sequence[Line], *, tokenizer=None, max_new_
 
 
 def evaluate_reconstruction(checkpoint: str | Path, corpus: Sequence[str | Path], *, lines: int = 96,
-                            reader_config: str | Path = "tiny-reader", device: str | None = None,
+                            reader_config: str | Path = DEFAULT_READER, device: str | None = None,
                             max_new_tokens: int | None = None) -> ReconstructionReport:
     """`glyphctx eval reconstruction`: load the model and the corpus, read the held-out lines, score them.
 
@@ -157,7 +158,7 @@ def evaluate_reconstruction(checkpoint: str | Path, corpus: Sequence[str | Path]
     from glyphctx.errors import ConfigError
     from glyphctx.evaluate.models import TRANSCRIBE_PROMPT, load_page_model
     from glyphctx.reader import CONFIG_FILE
-    from glyphctx.train.corpus import load_corpus
+    from glyphctx.common.corpus import load_corpus
 
     if lines < 1:
         raise ConfigError(f"--lines must be at least 1, got {lines}")

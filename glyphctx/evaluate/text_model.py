@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from glyphctx.errors import ConfigError
-from glyphctx.pipeline.backend import Generated
-from glyphctx.pipeline.config import DEFAULT_PROMPT
+from glyphctx.answering.backend import Generated
+from glyphctx.answering.config import DEFAULT_PROMPT
 
 
 class TextModel:

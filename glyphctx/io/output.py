@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import glyphctx
 from glyphctx.errors import OutputError
 from glyphctx.io.atomic import atomic_write_text
 from glyphctx.io.images import IMAGE_FORMATS, write_pages
-from glyphctx.result import CompressResult
+
+if TYPE_CHECKING:  # the writer reads a result; it does not depend on how one is made
+    from glyphctx.result import CompressResult
 
 MANIFEST = "manifest.json"
 TEXT_FILE = "text.txt"

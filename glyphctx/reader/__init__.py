@@ -8,8 +8,8 @@
 """
 
 from glyphctx.reader.config import ReaderConfig, load_reader_config, reader_names
-from glyphctx.reader.model import CONFIG_FILE, GlyphReader, WindowExceededError
+from glyphctx.reader.model import CONFIG_FILE, GlyphReader
 from glyphctx.reader.tokenizer import ReaderTokenizer
 
-__all__ = ["CONFIG_FILE", "GlyphReader", "ReaderConfig", "ReaderTokenizer", "WindowExceededError",
+__all__ = ["CONFIG_FILE", "GlyphReader", "ReaderConfig", "ReaderTokenizer",
            "load_reader_config", "reader_names"]

@@ -22,10 +22,10 @@ from torch import nn
 
 from glyphctx.encode.model import VisionEncoder
 from glyphctx.encode.preprocess import fit, grey, to_tensor
-from glyphctx.errors import ConfigError, GlyphctxError, OutputError
+from glyphctx.errors import ConfigError, ContextTooLongError, OutputError
 from glyphctx.model import GlyphLMForCausalLM
 from glyphctx.model.modeling import output_cache
-from glyphctx.reader.config import ReaderConfig, load_reader_config
+from glyphctx.reader.config import DEFAULT_READER, ReaderConfig, load_reader_config
 from glyphctx.reader.positions import READOUT_SLOTS, PositionLayout, pending_bytes
 from glyphctx.reader.tokenizer import ReaderTokenizer
 
@@ -33,12 +33,9 @@ CONFIG_FILE = "reader.json"
 WEIGHTS_FILE = "model.safetensors"
 
 
-class WindowExceededError(GlyphctxError):
-    """The input needs more positions than the model was built for."""
-
-    def __init__(self, needed: int, window: int, what: str):
-        self.needed, self.window = needed, window
-        super().__init__(f"{what} needs {needed:,} positions; the model's window is {window:,}")
+def window_exceeded(needed: int, window: int, what: str) -> ContextTooLongError:
+    return ContextTooLongError(f"{what} needs {needed:,} positions; the model's window is {window:,}",
+                               needed=needed, window=window)
 
 
 class GlyphReader(nn.Module):
@@ -55,7 +52,7 @@ class GlyphReader(nn.Module):
 
     # ------------------------------------------------------------------ construction and storage
     @classmethod
-    def from_preset(cls, name: str | os.PathLike = "tiny-reader", seed: int = 0) -> "GlyphReader":
+    def from_preset(cls, name: str | os.PathLike = DEFAULT_READER, seed: int = 0) -> "GlyphReader":
         """A freshly initialised reader (seeded), to train or to test plumbing with."""
         config = load_reader_config(name)
         with torch.random.fork_rng(devices=[]):
@@ -188,7 +185,7 @@ class GlyphReader(nn.Module):
         positions = self.layout.positions([t.shape[0] for t in tokens], len(prompt), transcript=False)
         needed = positions[-1] + 1 + max_new_tokens
         if needed > self.window:
-            raise WindowExceededError(needed, self.window, f"{len(tokens)} page(s) and the question")
+            raise window_exceeded(needed, self.window, f"{len(tokens)} page(s) and the question")
         visual = torch.cat(list(tokens)).to(self.device)[None]
         return self._generate(torch.tensor([prompt], device=self.device), visual, max_new_tokens, positions)[0]
 
@@ -199,7 +196,7 @@ class GlyphReader(nn.Module):
                   *self.tokenizer.encode(question), self.tokenizer.answer]
         needed = len(prompt) + max_new_tokens
         if needed > self.window:
-            raise WindowExceededError(needed, self.window, "the plain text and the question")
+            raise window_exceeded(needed, self.window, "the plain text and the question")
         return self._generate(torch.tensor([prompt], device=self.device), None, max_new_tokens,
                               list(range(len(prompt))))[0]
 

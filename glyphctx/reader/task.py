@@ -21,13 +21,14 @@ from glyphctx.reader.lines import Line, page_capacity, passage, render_lines, sa
 from glyphctx.reader.model import GlyphReader
 from glyphctx.reader.positions import PositionLayout
 from glyphctx.reader.tokenizer import ReaderTokenizer
-from glyphctx.search.metrics import char_accuracy, normalise_for_scoring
+from glyphctx.common.metrics import char_accuracy, normalise_for_scoring
+from glyphctx.reader.config import DEFAULT_READER
 
 IGNORE = -100
 
 
 class ReaderTask:
-    def __init__(self, corpus, reader: str = "tiny-reader", batch_size: int = 32, passages: int = 4,
+    def __init__(self, corpus, reader: str = DEFAULT_READER, batch_size: int = 32, passages: int = 4,
                  continue_share: float = 0.125, eval_lines: int = 96, input_noise: float = 0.0):
         if not 0 <= input_noise < 1:
             raise ConfigError(f"input_noise must lie in [0, 1), got {input_noise!r}")

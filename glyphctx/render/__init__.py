@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glyphctx.render.characters import distinct_characters
 from glyphctx.render.config import RenderConfig
 from glyphctx.render.fonts import FAMILIES, Face, font_path, load_face
 from glyphctx.render.gc_pause import gc_paused
 from glyphctx.render.layout import layout_pages
 from glyphctx.render.raster import colour_table, compose, page_height_px, page_width_px
-from glyphctx.render.words import WordCache
+from glyphctx.render.words import WordCache, is_rtl
 
 __all__ = [
     "RenderConfig", "RenderedPage", "RenderResult", "render_text", "font_path", "FAMILIES", "word_cache", "forget_words",
@@ -29,6 +30,7 @@ class RenderedPage:
     image: np.ndarray  # uint8, (h, w) for grey pages or (h, w, 3)
     span: tuple[int, int]  # text[span[0]:span[1]] is what this page shows
     line_spans: tuple[tuple[int, int], ...]
+    unshaped_words: int = 0  # right-to-left words drawn character by character (`WordCache.unshaped`)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -48,6 +50,11 @@ class RenderResult:
     @property
     def page_sizes(self) -> list[tuple[int, int]]:
         return [p.size for p in self.pages]
+
+    @property
+    def unshaped_words(self) -> int:
+        """Right-to-left words drawn unjoined and mirrored (no shaping for them), on all pages."""
+        return sum(p.unshaped_words for p in self.pages)
 
 
 _CACHES: dict[tuple, WordCache] = {}
@@ -101,6 +108,7 @@ def _render(text: str, config: RenderConfig, progress) -> tuple[list[RenderedPag
     table = colour_table(config)
     black_on_white = table.ndim == 1 and table[0] == 255 and table[255] == 0
     line_spans = operator.attrgetter("start", "end")
+    rtl = any(map(is_rtl, distinct_characters(text)))
     pages = []
     for index, layout in enumerate(layouts):
         height = page_height_px(config, layout, primary.descent, last=index == len(layouts) - 1)
@@ -108,7 +116,8 @@ def _render(text: str, config: RenderConfig, progress) -> tuple[list[RenderedPag
         compose(layout, words, coverage)
         image = np.subtract(255, coverage, out=coverage) if black_on_white else table[coverage]
         spans = tuple(map(line_spans, layout.lines))
-        pages.append(RenderedPage(index, image, (layout.start, layout.end), spans))
+        unshaped = sum(words.unshaped(box) for line in layout.lines for box in line.boxes) if rtl else 0
+        pages.append(RenderedPage(index, image, (layout.start, layout.end), spans, unshaped))
         if progress is not None:
             progress(index + 1, len(layouts))
     missing, fallback = words.coverage(text)

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -152,32 +152,19 @@ class RenderConfig:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, origin: str = "config") -> "RenderConfig":
-        if not isinstance(data, dict):
-            raise ConfigError(f"{origin}: expected a mapping of render settings, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{origin}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        try:
-            return cls(**data)
-        except ConfigError as exc:
-            raise ConfigError(f"{origin}: {exc}") from None
-        except TypeError as exc:  # wrong value types the validators did not reach
-            raise ConfigError(f"{origin}: {exc}") from None
+    def from_dict(cls, data: dict[str, Any], *, origin: str = "config") -> RenderConfig:
+        from glyphctx.io.presets import dataclass_from_dict
+
+        return dataclass_from_dict(cls, data, origin=origin, what="render")
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_yaml(cls, text: str, *, origin: str = "config") -> "RenderConfig":
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{origin}: not valid YAML ({exc.__class__.__name__}: {exc})") from None
-        if isinstance(data, dict) and "render" in data and isinstance(data["render"], dict):
-            data = data["render"]  # a pipeline-style file with a render section
-        return cls.from_dict(data or {}, origin=origin)
+    def from_yaml(cls, text: str, *, origin: str = "config") -> RenderConfig:
+        from glyphctx.io.presets import parse_yaml
+
+        return cls.from_dict(parse_yaml(text, origin) or {}, origin=origin)
 
     def save(self, path: str | Path) -> None:
         from glyphctx.io.atomic import atomic_write_text
@@ -185,13 +172,13 @@ class RenderConfig:
         atomic_write_text(Path(path), self.to_yaml())
 
     @classmethod
-    def load(cls, name_or_path: str | Path) -> "RenderConfig":
+    def load(cls, name_or_path: str | Path) -> RenderConfig:
         """A preset by name (`glyph-like`) or a YAML file by path."""
         from glyphctx.render.presets import load_preset
 
         return load_preset(str(name_or_path))
 
-    def replace(self, **changes: Any) -> "RenderConfig":
+    def replace(self, **changes: Any) -> RenderConfig:
         try:
             return dataclasses.replace(self, **changes)
         except TypeError as exc:

@@ -98,6 +98,15 @@ def _first_strong_rtl(text: str, start: int, end: int) -> bool:
     return False
 
 
+def is_mark(char: str) -> bool:
+    """A combining mark (Mn, Mc, Me): it belongs to the character before it, so no break may precede it.
+
+    Not `unicodedata.combining`, which is 0 for spacing and enclosing marks (Devanagari vowel signs,
+    U+20DD) and for many nonspacing ones (Thai vowels, variation selectors).
+    """
+    return unicodedata.category(char)[0] == "M"
+
+
 # paragraphs with none of these break only at ASCII spaces (the fast path)
 _NOT_PLAIN = re.compile(rf"[\t{_BREAK_SPACE[1:]}\u200b{_CJK}]")
 
@@ -133,6 +142,12 @@ def _tokens(text: str, start: int, end: int, words: WordCache, tab_width: float,
             pending = stop - x
         else:
             box = match.group()
+            if boxes and not pending and is_mark(box[0]):
+                # a mark after a CJK box (or a kana voicing mark, itself in the CJK range) belongs to the
+                # box's last character: the run it starts joins that box rather than open a break before it
+                x += words.width(boxes[-1] + box) - words.width(boxes[-1])
+                boxes[-1] += box
+                continue
             boxes.append(box)
             starts.append(match.start())
             glue.append(pending)
@@ -223,7 +238,7 @@ def _split_wide(boxes, starts, glue, widths, width: float, words: WordCache):
             while j < len(box) and (j == i or acc + char_widths[j] <= width + 1e-6):
                 acc += char_widths[j]
                 j += 1
-            while j < len(box) and unicodedata.combining(box[j]):  # marks stay with their base
+            while j < len(box) and is_mark(box[j]):  # marks stay with their base
                 j += 1
             piece = box[i:j]
             out_boxes.append(piece)

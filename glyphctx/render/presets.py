@@ -1,44 +1,40 @@
-"""Named render presets: YAML files in the package's configs/render/ folder."""
+"""Named render presets (configs/render/*.yaml), and the one place a config argument becomes a RenderConfig."""
 
 from __future__ import annotations
 
-import importlib.resources
-from pathlib import Path
+import os
 
 from glyphctx.errors import ConfigError
+from glyphctx.io import presets
 from glyphctx.render.config import RenderConfig
 
+PACKAGE = "glyphctx.configs.render"
 DEFAULT_PRESET = "default"
 
 
-def presets_dir() -> Path:
-    return Path(str(importlib.resources.files("glyphctx.configs.render")))
-
-
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+    return presets.preset_names(PACKAGE)
 
 
 def preset_description(name: str) -> str:
-    """The preset file's leading comment lines: what it is for."""
-    lines = []
-    for line in (presets_dir() / f"{name}.yaml").read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line.lstrip("# ").rstrip())
-    return " ".join(l for l in lines if l)
+    return presets.preset_description(PACKAGE, name)
 
 
-def load_preset(name_or_path: str) -> RenderConfig:
+def load_preset(name_or_path: str | os.PathLike) -> RenderConfig:
     """A preset by name, or a YAML file by path (a pipeline file with a `render:` section works too)."""
-    candidate = presets_dir() / f"{name_or_path}.yaml"
-    if "/" not in name_or_path and candidate.is_file():
-        return RenderConfig.from_yaml(candidate.read_text(encoding="utf-8"), origin=f"preset {name_or_path}")
-    path = Path(name_or_path).expanduser()
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read config ({getattr(exc, 'strerror', None) or exc})") from None
-        return RenderConfig.from_yaml(text, origin=str(path))
-    raise ConfigError(f"unknown preset {name_or_path!r}; presets: {', '.join(preset_names())} (or a path to a YAML file)")
+    data, path = presets.read_preset(PACKAGE, name_or_path, "render preset")
+    if isinstance(data, dict) and isinstance(data.get("render"), dict):
+        data = data["render"]
+    origin = f"preset {name_or_path}" if presets.is_preset_name(PACKAGE, name_or_path) else str(path)
+    return RenderConfig.from_dict(data or {}, origin=origin)
+
+
+def resolve_config(config: RenderConfig | str | os.PathLike | None) -> RenderConfig:
+    """A RenderConfig from what callers accept: a config, a preset name, a YAML path, or None (the default)."""
+    if config is None:
+        return load_preset(DEFAULT_PRESET)
+    if isinstance(config, RenderConfig):
+        return config
+    if isinstance(config, (str, os.PathLike)):
+        return load_preset(config)
+    raise ConfigError(f"config must be a RenderConfig, a preset name or a YAML path, got {type(config).__name__}")

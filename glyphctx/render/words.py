@@ -104,6 +104,8 @@ class WordCache:
         self._glyphs: dict[tuple[str, int], tuple[int, np.ndarray] | None] = {}
         self._widths = _Memo(self._measure, max_words)
         self._strips = _Memo(self._draw, max_words)
+        #: right-to-left word -> (its shaped strip, advance), None where it is drawn character by character
+        self._shaped = _Memo(self._shape_whole, max_words)
         #: word -> its Cell (built on first lookup), for lines whose words sit one space apart; None for a
         #: word whose ink overhangs its cell (such a word is drawn from its strip)
         self.cells = _Memo(self._cell, max_words)
@@ -298,10 +300,21 @@ class WordCache:
             np.maximum(view, bitmap, out=view)
         return Strip(canvas, left, right - left)
 
+    def unshaped(self, word: str) -> bool:
+        """Whether `word` has right-to-left letters yet is drawn character by character, as left-to-right
+        words are: unjoined and in logical order from the left, so it reads mirrored. That happens where
+        Pillow has no libraqm, where no one face has all of the word's characters, or where shaping fails;
+        the render result counts such words so that a page never shows one unannounced."""
+        return any(map(is_rtl, word)) and (not can_shape() or self._shaped[word] is None)
+
     def _shape(self, word: str) -> tuple[Strip, float] | None:
-        """Right-to-left words are shaped whole (Arabic joining forms) when one face covers them."""
+        """Right-to-left words are shaped whole (Arabic joining forms) when one face covers them; shaped
+        once, for both measuring and drawing."""
         if not can_shape() or not any(is_rtl(c) for c in word):
             return None
+        return self._shaped[word]
+
+    def _shape_whole(self, word: str) -> tuple[Strip, float] | None:
         face = next((f for f in self.faces if all(f.has(c) or is_invisible(c) for c in word)), None)
         if face is None:
             return None

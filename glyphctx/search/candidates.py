@@ -13,7 +13,7 @@ from pathlib import Path
 
 from glyphctx.errors import GlyphctxError
 from glyphctx.render.config import RenderConfig
-from glyphctx.search.evaluate import EvalTask, evaluate_config, evaluate_needles
+from glyphctx.search.fitness import EvalTask, evaluate_config, evaluate_needles
 from glyphctx.search.genome import decode, genome_key
 
 CANDIDATES_NAME = "candidates.jsonl"
@@ -32,7 +32,7 @@ class GenomeEvaluator:
             config = decode(genome, self.base)
         except GlyphctxError as exc:  # a layout the renderer refuses is a result (infeasible), not a crash
             return {"key": key, "genome": list(genome), "config": None, "ratio": 0.0, "fidelity": 0.0,
-                    "relative_fidelity": 0.0, "error": str(exc)}
+                    "error": str(exc)}
         return {"key": key, "genome": list(genome), "config": config.to_dict(), **evaluate_config(config, self.task)}
 
 

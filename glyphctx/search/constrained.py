@@ -22,7 +22,7 @@ class LayoutFitness(base.Fitness):
         super().__init__(values)
         self.violation = violation
 
-    def dominates(self, other: "LayoutFitness", obj=slice(None)) -> bool:
+    def dominates(self, other: LayoutFitness, obj=slice(None)) -> bool:
         mine, theirs = self.violation, other.violation
         if mine == 0 and theirs == 0:
             return super().dominates(other, obj)

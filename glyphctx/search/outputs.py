@@ -37,7 +37,8 @@ def plot_front(
     min_fidelity: float,
     title: str,
 ) -> Path:
-    """Ratio against fidelity: every candidate, the front (train and held out), glyph-like, plain text."""
+    """Ratio against fidelity: every candidate, the front (train and held out) and glyph-like, beside ratio 1
+    (pages costing as many tokens as the text itself)."""
     import io
 
     import matplotlib
@@ -63,8 +64,7 @@ def plot_front(
         if glyph_like.get(split):
             ax.scatter([glyph_like[split]["ratio"]], [glyph_like[split]["fidelity"]], s=160, marker=marker,
                        c="#2ca02c", edgecolors="black", zorder=4, label=f"glyph-like ({split.replace('_', ' ')})")
-    ax.scatter([1.0], [1.0], s=110, marker="s", c="#ff7f0e", edgecolors="black", zorder=4,
-               label="plain text (ratio 1, fidelity 1)")
+    ax.axvline(1.0, ls=":", c="#ff7f0e", lw=1.0, label="ratio 1: as many visual as text tokens")
     ax.axhline(min_fidelity, ls="--", c="black", lw=0.8, label=f"required fidelity {min_fidelity:g}")
     fidelities = [p[1] for p in points] + [min_fidelity, 1.0]
     low = max(0.0, min(f for f in fidelities if f >= min_fidelity - 0.15) - 0.01)

@@ -15,13 +15,14 @@ from glyphctx.render.config import RenderConfig
 from glyphctx.render.presets import load_preset, preset_names
 from glyphctx.search.candidates import CANDIDATES_NAME, CachedEvaluation, ConfigEvaluator, GenomeEvaluator
 from glyphctx.search.constrained import pareto_dominates
-from glyphctx.search.corpus import load_chapters, sample_text, split_train_held_out
+from glyphctx.common.corpus import load_chapters, sample_text, split_train_held_out
 from glyphctx.search.errors import SearchError
-from glyphctx.search.evaluate import EvalTask, ReaderSpec
+from glyphctx.search.fitness import EvalTask, ReaderSpec
 from glyphctx.search.genome import decode, encode
 from glyphctx.search.nsga import NSGASettings, first_front, run_nsga2
 from glyphctx.search.outputs import plot_front, write_best, write_front
-from glyphctx.search.parallel import make_pool
+from glyphctx.pipelines.search_pool import make_pool
+from glyphctx.tokens.profiles import DEFAULT_PROFILE
 
 REFERENCE_PRESET = "glyph-like"
 
@@ -30,7 +31,7 @@ REFERENCE_PRESET = "glyph-like"
 class SearchSettings:
     corpus: tuple[str, ...]
     output: Path
-    profile: str = "qwen2.5-vl"
+    profile: str = DEFAULT_PROFILE
     tokenizer: str | None = None
     oracle: str = "tesseract"
     oracle_options: tuple[tuple[str, object], ...] = ()
@@ -81,8 +82,8 @@ def seed_configs() -> list[RenderConfig]:
 
 
 def _rounded(record: dict) -> dict:
-    keep = ("ratio", "fidelity", "relative_fidelity", "word_precision", "word_recall", "word_f1", "text_tokens",
-            "visual_tokens", "pages", "pages_read", "needle_recall", "needle_baseline", "needles", "error")
+    keep = ("ratio", "fidelity", "word_precision", "word_recall", "word_f1", "text_tokens", "visual_tokens", "pages",
+            "pages_read", "needle_recall", "needles", "error")
     return {k: (round(v, 5) if isinstance(v, float) else v) for k, v in record.items() if k in keep}
 
 
@@ -154,7 +155,6 @@ def _summary(settings: SearchSettings, front: list[dict], front_held: list[dict]
     return {
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()},
         "min_fidelity": settings.min_fidelity,
-        "plain_text_baseline": {"ratio": 1.0, "fidelity": 1.0, "relative_fidelity": 1.0, "needle_recall": 1.0},
         "glyph_like": {"train": _rounded(reference_train), "held_out": _rounded(reference_held)},
         "front": points,
         "dominating_glyph_like": [p["key"] for p in points if p["dominates_glyph_like"]],

@@ -15,6 +15,9 @@ _GLM_SOURCE = "transformers 5.23 Glm4vImageProcessor defaults"
 _DEEPSEEK_SOURCE = "DeepSeek-OCR paper and reference code (deepseek-ai/DeepSeek-OCR)"
 _INTERNVL_SOURCE = "InternVL dynamic_preprocess; transformers 5.23 InternVL processor (GotOcr2 tiling)"
 
+#: the profile a budget is counted under when none is named (the VLM family Glyph and most readers use)
+DEFAULT_PROFILE = "qwen2.5-vl"
+
 _PROFILES: dict[str, VisualProfile] = {
     profile.name: profile
     for profile in (

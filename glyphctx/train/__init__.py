@@ -9,7 +9,7 @@ Any object with build / batch / loss / evaluate / save (`TrainTask`) trains the 
 page reader and the language model share checkpoints, resume and distributed data parallelism.
 """
 
-from glyphctx.train.corpus import Corpus, load_corpus
+from glyphctx.common.corpus import Corpus, load_corpus
 from glyphctx.train.errors import TrainError
 from glyphctx.train.loop import TrainReport, TrainTask, train
 from glyphctx.train.presets import TASKS, TrainPreset, build_task, load_preset, preset_names

@@ -2,7 +2,7 @@
 
 Training batches are random windows of `context + 1` bytes of the training chapters, drawn from a
 generator seeded by (seed, step, micro-batch) only, so a resumed run sees the very same batches.
-The held-out score is perplexity at `context` on the held-out chapters (glyphctx.train.corpus).
+The held-out score is perplexity at `context` on the held-out chapters (glyphctx.common.corpus).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from glyphctx.errors import ConfigError
 from glyphctx.io.atomic import atomic_write_text
-from glyphctx.train.corpus import Corpus
+from glyphctx.common.corpus import Corpus
 from glyphctx.train.perplexity import perplexity
 from glyphctx.train.quiet import quiet_progress
 from glyphctx.train.tokenizer import ByteTokenizer
@@ -120,5 +120,5 @@ class LMTask:
         with quiet_progress():
             model.save_pretrained(folder)
         info = {"task": self.name, "tokenizer": self.tokenizer.name, "context": self.context,
-                "held_out": "last chapter of each book (glyphctx.train.corpus)"}
+                "held_out": "last chapter of each book (glyphctx.common.corpus)"}
         atomic_write_text(Path(folder) / TRAINING_FILE, json.dumps(info, indent=2) + "\n")

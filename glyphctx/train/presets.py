@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glyphctx.errors import ConfigError
-from glyphctx.io.yaml_preset import preset_names as yaml_preset_names
-from glyphctx.io.yaml_preset import read_preset
-from glyphctx.train.corpus import Corpus
+from glyphctx.io.presets import preset_names as yaml_preset_names
+from glyphctx.io.presets import read_preset
+from glyphctx.common.corpus import Corpus
 from glyphctx.train.settings import TrainSettings
 
 TASKS = {
@@ -73,7 +73,7 @@ def task_options(cls: type) -> set[str] | None:
 
 def load_preset(name_or_path: str) -> TrainPreset:
     """A preset by name (configs/train/NAME.yaml) or path; every key is checked against task and trainer."""
-    data, path = read_preset(PACKAGE, name_or_path, "train")
+    data, path = read_preset(PACKAGE, name_or_path, "train preset")
     name, origin = path.stem, str(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping with a 'task' key, got {type(data).__name__}")

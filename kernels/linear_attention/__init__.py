@@ -8,11 +8,12 @@ elsewhere); `linear_attention_decode` advances a carried state over a few tokens
 imported only when a Triton path runs. See README.md in this folder.
 """
 
-from .chunked import chunk_linear_attention_torch
-from .dispatch import BACKENDS, linear_attention, linear_attention_decode
-from .errors import LinearAttentionError
+from ..backend import BACKENDS
+from .checks import LinearAttentionError
+from .dispatch import linear_attention, linear_attention_decode
 from .feature_maps import FEATURE_MAPS, resolve_feature_map
 from .naive import naive_recurrent_linear_attention
+from .torch_chunk import chunk_linear_attention_torch
 
 __all__ = [
     "BACKENDS",

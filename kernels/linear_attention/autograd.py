@@ -8,8 +8,6 @@ every key and value and into the initial state.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 
 from .triton_chunk import chunk_linear_attention_bwd, chunk_linear_attention_fwd
@@ -31,7 +29,7 @@ class ChunkLinearAttentionFunction(torch.autograd.Function):
         v: torch.Tensor,
         rates: torch.Tensor,
         scale: float,
-        initial_state: Optional[torch.Tensor],
+        initial_state: torch.Tensor | None,
         output_final_state: bool,
         chunk_size: int,
     ):
@@ -44,7 +42,7 @@ class ChunkLinearAttentionFunction(torch.autograd.Function):
         return o, final_state
 
     @staticmethod
-    def backward(ctx, do: torch.Tensor, dfinal: Optional[torch.Tensor]):
+    def backward(ctx, do: torch.Tensor, dfinal: torch.Tensor | None):
         q, k, v, rates, initial_state = ctx.saved_tensors
         need_dh0 = initial_state is not None and ctx.needs_input_grad[5]
         dq, dk, dv, dh0 = chunk_linear_attention_bwd(

@@ -1,76 +1,44 @@
 """The public entry points: pick a backend, apply the feature map, run.
 
-`backend="auto"` uses the Triton kernels for CUDA tensors and the chunked PyTorch path for
-everything else (CPU, float64, head dims over 256, no Triton installed). `backend="triton"`
-forces Triton: on the CPU that needs TRITON_INTERPRET=1 in the environment before triton is
-first imported (the interpreter, for tests). `backend="torch"` forces PyTorch anywhere.
+`backend=` takes the values every kernel family takes (`glyphctx.kernels.backend`): "auto" (the
+default) uses the Triton kernels for CUDA tensors and the chunked PyTorch path for everything
+else (CPU, float64, head dims over 256); "triton" forces Triton, which on the CPU needs
+TRITON_INTERPRET=1 set before the kernels are first imported (the interpreter, for tests);
+"torch" forces PyTorch anywhere.
 
 Layout everywhere: q, k [B, T, H, Dk]; v and o [B, T, H, Dv]; states [B, H, Dk, Dv] float32.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from typing import Optional, Union
-
 import torch
 
-from .chunked import DEFAULT_TORCH_CHUNK_SIZE, chunk_linear_attention_torch
-from .errors import LinearAttentionError
-from .feature_maps import FeatureMap, resolve_feature_map
-from .naive import naive_recurrent_linear_attention
-from .validation import (
+from ..backend import choose_backend
+from .checks import (
     TRITON_CHUNK_SIZE,
     TRITON_MAX_HEAD_DIM,
+    LinearAttentionError,
     check_chunk_size,
     check_initial_state,
     check_qkv,
     decay_rates,
     resolve_scale,
 )
-
-BACKENDS = ("auto", "triton", "torch")
-
-
-def _triton_installed() -> bool:
-    return importlib.util.find_spec("triton") is not None
-
-
-def _triton_unsupported_reason(q: torch.Tensor, key_dim: int, value_dim: int) -> Optional[str]:
-    """Why the Triton kernels cannot take these inputs, or None when they can."""
-    if not _triton_installed():
-        return "triton is not installed"
-    if q.device.type != "cuda":
-        if os.environ.get("TRITON_INTERPRET", "0") != "1":
-            return (
-                f"tensors are on {q.device}; Triton runs on CUDA, or on the CPU only with "
-                "TRITON_INTERPRET=1 set before triton is first imported"
-            )
-        if q.dtype == torch.bfloat16:
-            return "the Triton interpreter takes float32 and float16, not bfloat16"
-    if q.dtype not in (torch.float32, torch.float16, torch.bfloat16):
-        return f"the Triton kernels take float32, float16 and bfloat16, not {q.dtype}"
-    if key_dim > TRITON_MAX_HEAD_DIM or value_dim > TRITON_MAX_HEAD_DIM:
-        return f"the Triton kernels take head dims up to {TRITON_MAX_HEAD_DIM}, got {key_dim} and {value_dim}"
-    return None
+from .feature_maps import FeatureMap, resolve_feature_map
+from .naive import naive_recurrent_linear_attention
+from .torch_chunk import DEFAULT_TORCH_CHUNK_SIZE, chunk_linear_attention_torch
 
 
 def _choose_backend(backend: str, q: torch.Tensor, key_dim: int, value_dim: int) -> str:
-    if backend not in BACKENDS:
-        raise LinearAttentionError("backend", f"expected one of {BACKENDS}, got {backend!r}")
-    if backend == "torch":
-        return "torch"
-    reason = _triton_unsupported_reason(q, key_dim, value_dim)
-    if backend == "triton":
-        if reason is not None:
-            raise LinearAttentionError("backend", f"'triton' cannot run here: {reason}")
-        return "triton"
-    return "triton" if reason is None and q.device.type == "cuda" else "torch"
+    """The shared choice, with this family's one limit: head dims the kernels hold in one tile."""
+    too_wide = None
+    if key_dim > TRITON_MAX_HEAD_DIM or value_dim > TRITON_MAX_HEAD_DIM:
+        too_wide = f"the Triton kernels take head dims up to {TRITON_MAX_HEAD_DIM}, got {key_dim} and {value_dim}"
+    return choose_backend(backend, q.device, q.dtype, LinearAttentionError, too_wide)
 
 
 def _apply_feature_map(
-    feature_map: Union[str, FeatureMap, None], q: torch.Tensor, k: torch.Tensor
+    feature_map: str | FeatureMap | None, q: torch.Tensor, k: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     phi = resolve_feature_map(feature_map)
     q_mapped, k_mapped = phi(q), phi(k)
@@ -92,15 +60,15 @@ def linear_attention(
     q: torch.Tensor,
     k: torch.Tensor,
     v: torch.Tensor,
-    decay: Union[None, float, torch.Tensor] = None,
+    decay: None | float | torch.Tensor = None,
     *,
-    feature_map: Union[str, FeatureMap, None] = "identity",
-    scale: Optional[float] = None,
-    initial_state: Optional[torch.Tensor] = None,
+    feature_map: str | FeatureMap | None = "identity",
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
     output_final_state: bool = False,
-    chunk_size: Optional[int] = None,
+    chunk_size: int | None = None,
     backend: str = "auto",
-) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Causal linear attention over a whole sequence; returns (o, final_state or None).
 
     o_t = scale * phi(q_t) S_t with S_t = exp(-decay_h) S_(t-1) + phi(k_t)^T v_t.
@@ -146,11 +114,11 @@ def linear_attention_decode(
     q: torch.Tensor,
     k: torch.Tensor,
     v: torch.Tensor,
-    decay: Union[None, float, torch.Tensor] = None,
+    decay: None | float | torch.Tensor = None,
     *,
-    feature_map: Union[str, FeatureMap, None] = "identity",
-    scale: Optional[float] = None,
-    initial_state: Optional[torch.Tensor] = None,
+    feature_map: str | FeatureMap | None = "identity",
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
     backend: str = "auto",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Advance a carried state over a few new tokens; returns (o, new state float32).

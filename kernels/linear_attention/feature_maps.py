@@ -8,12 +8,12 @@ map-agnostic. "elu+1" and "relu" keep phi(q) phi(k)^T non-negative, as the linea
 
 from __future__ import annotations
 
-from typing import Callable, Union
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
-from .errors import LinearAttentionError
+from .checks import LinearAttentionError
 
 FeatureMap = Callable[[torch.Tensor], torch.Tensor]
 
@@ -47,7 +47,7 @@ FEATURE_MAPS: dict[str, FeatureMap] = {
 }
 
 
-def resolve_feature_map(feature_map: Union[str, FeatureMap, None]) -> FeatureMap:
+def resolve_feature_map(feature_map: str | FeatureMap | None) -> FeatureMap:
     """Turn a feature-map name (or a callable, or None for identity) into a callable."""
     if feature_map is None:
         return _identity

@@ -11,20 +11,18 @@ tokens against a carried state.
 
 from __future__ import annotations
 
-from typing import Optional, Union
-
 import torch
 
-from .validation import check_initial_state, check_qkv, decay_rates, resolve_scale
+from .checks import check_initial_state, check_qkv, decay_rates, resolve_scale
 
 
 def naive_recurrent_linear_attention(
     q: torch.Tensor,
     k: torch.Tensor,
     v: torch.Tensor,
-    decay: Union[None, float, torch.Tensor] = None,
-    scale: Optional[float] = None,
-    initial_state: Optional[torch.Tensor] = None,
+    decay: None | float | torch.Tensor = None,
+    scale: float | None = None,
+    initial_state: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (o [B, T, H, Dv] in q's dtype, final state [B, H, Dk, Dv] in float32)."""
     dims = check_qkv(q, k, v)

@@ -1,6 +1,6 @@
 """Chunked causal linear attention in Triton: forward and backward.
 
-Same maths as `chunked.py` (read that first). The sequence is cut into chunks of BT tokens; the
+Same maths as `torch_chunk.py` (read that first). The sequence is cut into chunks of BT tokens; the
 work splits into a short sequential scan over chunks and a fully parallel per-chunk step, so
 the GPU stays busy even with few heads:
 
@@ -30,19 +30,15 @@ one that would be positive (on padding rows) is masked out before use.
 
 from __future__ import annotations
 
-import os
-from typing import Optional
-
 import torch
 import triton
 import triton.language as tl
 
-from .errors import LinearAttentionError
-from .validation import TRITON_CHUNK_SIZE, TRITON_MAX_HEAD_DIM
+from ..backend import interpreting
+from .checks import TRITON_CHUNK_SIZE, TRITON_MAX_HEAD_DIM, LinearAttentionError
 
 #: the interpreter runs programs one after another on the CPU: one config, few programs
-INTERPRETED = os.environ.get("TRITON_INTERPRET", "0") == "1"
-
+INTERPRETED = interpreting()
 
 
 def _autotune_configs() -> list:
@@ -313,7 +309,7 @@ def _full_block(dim: int) -> int:
     return max(16, triton.next_power_of_2(dim))
 
 
-def _split_block(dim: int, requested: Optional[int]) -> int:
+def _split_block(dim: int, requested: int | None) -> int:
     """Tile width along a head dim that the grid splits over.
 
     Whole dim under the interpreter (fewer programs is what makes it fast); 64 on the GPU.
@@ -325,7 +321,7 @@ def _split_block(dim: int, requested: Optional[int]) -> int:
     return _full_block(dim) if INTERPRETED else min(64, _full_block(dim))
 
 
-def _check_out(name: str, buf: Optional[torch.Tensor], shape: tuple, dtype: torch.dtype, device) -> torch.Tensor:
+def _check_out(name: str, buf: torch.Tensor | None, shape: tuple, dtype: torch.dtype, device) -> torch.Tensor:
     if buf is None:
         return torch.empty(shape, dtype=dtype, device=device)
     if tuple(buf.shape) != tuple(shape) or buf.dtype != dtype or buf.device != device or not buf.is_contiguous():
@@ -348,13 +344,13 @@ def chunk_states_fwd(
     k: torch.Tensor,
     v: torch.Tensor,
     rates: torch.Tensor,
-    initial_state: Optional[torch.Tensor],
+    initial_state: torch.Tensor | None,
     chunk_size: int,
     output_final_state: bool,
-    block_k: Optional[int] = None,
-    block_v: Optional[int] = None,
-    final_state_out: Optional[torch.Tensor] = None,
-) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    block_k: int | None = None,
+    block_v: int | None = None,
+    final_state_out: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """States entering each chunk [B, H, N, Dk, Dv] float32, and the final state (or None)."""
     B, T, H, DK = k.shape
     DV = v.shape[-1]
@@ -384,14 +380,14 @@ def chunk_linear_attention_fwd(
     v: torch.Tensor,
     rates: torch.Tensor,
     scale: float,
-    initial_state: Optional[torch.Tensor] = None,
+    initial_state: torch.Tensor | None = None,
     output_final_state: bool = False,
     chunk_size: int = TRITON_CHUNK_SIZE,
-    block_k: Optional[int] = None,
-    block_v: Optional[int] = None,
-    out: Optional[torch.Tensor] = None,
-    final_state_out: Optional[torch.Tensor] = None,
-) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    block_k: int | None = None,
+    block_v: int | None = None,
+    out: torch.Tensor | None = None,
+    final_state_out: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Forward pass on contiguous q, k [B, T, H, Dk], v [B, T, H, Dv] and float32 rates [H].
 
     Returns (o in v's dtype, final state float32 or None). `out` / `final_state_out` let a caller
@@ -423,17 +419,17 @@ def chunk_linear_attention_bwd(
     rates: torch.Tensor,
     scale: float,
     do: torch.Tensor,
-    initial_state: Optional[torch.Tensor] = None,
-    dfinal: Optional[torch.Tensor] = None,
+    initial_state: torch.Tensor | None = None,
+    dfinal: torch.Tensor | None = None,
     need_dh0: bool = False,
     chunk_size: int = TRITON_CHUNK_SIZE,
-    block_k: Optional[int] = None,
-    block_v: Optional[int] = None,
-    dq: Optional[torch.Tensor] = None,
-    dk: Optional[torch.Tensor] = None,
-    dv: Optional[torch.Tensor] = None,
-    dh0: Optional[torch.Tensor] = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, Optional[torch.Tensor]]:
+    block_k: int | None = None,
+    block_v: int | None = None,
+    dq: torch.Tensor | None = None,
+    dk: torch.Tensor | None = None,
+    dv: torch.Tensor | None = None,
+    dh0: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Backward pass: gradients of q, k, v and (if `need_dh0`) of the initial state.
 
     `do` is the gradient of o (contiguous, o's shape); `dfinal` the gradient reaching the final

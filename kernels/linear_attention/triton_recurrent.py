@@ -15,8 +15,6 @@ Layout: q, k [B, T, H, Dk], v [B, T, H, Dv] contiguous; state [B, H, Dk, Dv] flo
 
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 import triton
 import triton.language as tl
@@ -70,10 +68,10 @@ def recurrent_linear_attention_fwd(
     v: torch.Tensor,
     rates: torch.Tensor,
     scale: float,
-    initial_state: Optional[torch.Tensor] = None,
-    block_v: Optional[int] = None,
-    out: Optional[torch.Tensor] = None,
-    final_state_out: Optional[torch.Tensor] = None,
+    initial_state: torch.Tensor | None = None,
+    block_v: int | None = None,
+    out: torch.Tensor | None = None,
+    final_state_out: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run the recurrence over all T tokens of contiguous q, k, v; return (o, final state float32)."""
     B, T, H, DK = q.shape

@@ -7,15 +7,16 @@ expert's weight in one grouped matmul, and sums every token's expert outputs bac
     h = grouped_mm(permute(x, dispatch), w, dispatch.offs) # w [E, K, M]
     out = unpermute(h, dispatch, routing_weights)          # [T, M]
 
-`grouped_mm` runs Triton on CUDA, `torch._grouped_mm` or a per-expert loop elsewhere (see README.md).
+`grouped_mm` runs Triton on CUDA, and elsewhere `torch._grouped_mm` or a per-expert loop (see README.md).
 Importing this package does not import Triton.
 """
 
-from .dispatch import BACKENDS, grouped_mm, select_backend, triton_unsupported_reason
+from ..backend import BACKENDS
+from .checks import MoEInputError, check_grouped_mm_args
+from .dispatch import grouped_mm, select_backend, triton_unsupported_reason
 from .naive import grouped_mm_loop, moe_dense_reference
 from .routing import ExpertDispatch, permute, sort_by_expert, unpermute
 from .torch_grouped_mm import torch_grouped_mm, torch_grouped_mm_unsupported_reason
-from .validation import MoEInputError, check_grouped_mm_args
 
 __all__ = [
     "BACKENDS",

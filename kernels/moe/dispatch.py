@@ -1,49 +1,36 @@
-"""`grouped_mm`: one entry point over the three grouped-matmul backends.
+"""`grouped_mm`: one entry point over the grouped-matmul backends.
 
-`auto` picks Triton for CUDA tensors, `torch._grouped_mm` elsewhere when it can take the shapes,
-and the per-expert loop otherwise. Naming a backend forces it (tests force "triton" under
-TRITON_INTERPRET=1); a forced backend that cannot run raises instead of silently falling back.
-Triton is imported only when its backend is asked about, so this module loads without it.
+`backend=` takes the values of every kernel family (`glyphctx.kernels.backend`): "auto" (the
+default) picks Triton for CUDA tensors and PyTorch elsewhere; "triton" forces the kernels (tests
+force it under TRITON_INTERPRET=1) and raises where they cannot run instead of silently falling
+back; "torch" forces PyTorch. PyTorch means `torch._grouped_mm` where it can take the shapes and
+the per-expert fp32 loop otherwise. Triton is imported only when its backend runs.
 """
 
 from __future__ import annotations
 
-import importlib.util
-
 import torch
 
+from ..backend import choose_backend, triton_unavailable_reason
+from .checks import TRITON_MAX_EXPERTS, MoEInputError, check_grouped_mm_args
 from .naive import grouped_mm_loop
 from .torch_grouped_mm import torch_grouped_mm, torch_grouped_mm_unsupported_reason
-from .validation import MoEInputError, check_grouped_mm_args
 
-#: accepted values of `backend=`
-BACKENDS = ("auto", "triton", "torch_grouped_mm", "loop")
+
+def _too_many_experts(w: torch.Tensor) -> str | None:
+    if w.shape[0] > TRITON_MAX_EXPERTS:
+        return f"the Triton kernels handle at most {TRITON_MAX_EXPERTS} experts, got {w.shape[0]}"
+    return None
 
 
 def triton_unsupported_reason(x: torch.Tensor, w: torch.Tensor) -> str | None:
     """Why the Triton kernels cannot take `x` and `w` in this process, or None when they can."""
-    if importlib.util.find_spec("triton") is None:
-        return "triton is not installed"
-    from . import grouped_gemm_triton as kernels
-
-    if not kernels.INTERPRETED and not x.is_cuda:
-        return f"Triton kernels need CUDA tensors (got {x.device}) unless TRITON_INTERPRET=1 was set before import"
-    if x.dtype not in kernels.SUPPORTED_DTYPES:
-        where = "under TRITON_INTERPRET=1" if kernels.INTERPRETED else "on this device"
-        names = ", ".join(str(d).removeprefix("torch.") for d in kernels.SUPPORTED_DTYPES)
-        return f"Triton kernels take {names} {where}, not {x.dtype}"
-    if w.shape[0] > kernels.MAX_EXPERTS:
-        return f"Triton kernels handle at most {kernels.MAX_EXPERTS} experts, got {w.shape[0]}"
-    return None
+    return _too_many_experts(w) or triton_unavailable_reason(x.device, x.dtype)
 
 
 def select_backend(x: torch.Tensor, w: torch.Tensor) -> str:
-    """The backend `auto` uses for these operands."""
-    if x.is_cuda and triton_unsupported_reason(x, w) is None:
-        return "triton"
-    if torch_grouped_mm_unsupported_reason(x, w) is None:
-        return "torch_grouped_mm"
-    return "loop"
+    """The backend "auto" runs for these operands: "triton" or "torch"."""
+    return choose_backend("auto", x.device, x.dtype, MoEInputError, _too_many_experts(w))
 
 
 def grouped_mm(
@@ -61,20 +48,11 @@ def grouped_mm(
     Returns `[N, M]` in x's dtype, differentiable in x and w with every backend.
     `validate=False` skips the check of offs' values (one host synchronisation on a GPU).
     """
-    if backend not in BACKENDS:
-        raise MoEInputError("backend", f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     check_grouped_mm_args(x, w, offs, check_values=validate)
-    name = select_backend(x, w) if backend == "auto" else backend
-    if name == "triton":
-        reason = triton_unsupported_reason(x, w)
-        if reason is not None:
-            raise MoEInputError("backend", reason)
-        from .grouped_gemm_autograd import triton_grouped_mm_autograd
+    if choose_backend(backend, x.device, x.dtype, MoEInputError, _too_many_experts(w)) == "triton":
+        from .autograd import triton_grouped_mm_autograd
 
         return triton_grouped_mm_autograd(x, w, offs)
-    if name == "torch_grouped_mm":
-        reason = torch_grouped_mm_unsupported_reason(x, w)
-        if reason is not None:
-            raise MoEInputError("backend", reason)
+    if torch_grouped_mm_unsupported_reason(x, w) is None:
         return torch_grouped_mm(x, w, offs)
     return grouped_mm_loop(x, w, offs)

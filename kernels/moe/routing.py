@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .validation import MoEInputError
+from .checks import MoEInputError
 
 
 @dataclass(frozen=True)

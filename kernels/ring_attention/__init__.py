@@ -4,9 +4,10 @@ Layout [batch, heads, seq, head_dim]; grouped-query attention when q has more he
 See README.md in this folder for the algorithm and the files.
 """
 
-from .block import BACKENDS, attention_block_backward, attention_block_forward, resolve_backend
+from ..backend import BACKENDS
+from .autograd import RingAttentionFunction, flash_attention, ring_attention
 from .checks import AttentionInputError
-from .function import RingAttentionFunction, flash_attention, ring_attention
+from .dispatch import attention_block_backward, attention_block_forward, resolve_backend
 from .merge import merge_partial_
 from .naive import naive_attention
 from .zigzag import zigzag_indices, zigzag_shard, zigzag_unshard

@@ -19,8 +19,8 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
-from .block import attention_block_backward, attention_block_forward
 from .checks import AttentionInputError
+from .dispatch import attention_block_backward, attention_block_forward
 from .merge import merge_partial_, row_dot
 from .ring_comm import RingExchange
 
@@ -35,7 +35,7 @@ def ring_of(group: dist.ProcessGroup | None) -> RingExchange | None:
     if group is None:
         return None
     if not dist.is_available() or not dist.is_initialized():
-        raise AttentionInputError("group: a process group was given but torch.distributed is not initialised")
+        raise AttentionInputError("group", "a process group was given but torch.distributed is not initialised")
     if dist.get_world_size(group) == 1:
         return None
     return RingExchange(group)
@@ -45,8 +45,8 @@ def check_ring_lengths(q: torch.Tensor, k: torch.Tensor, causal: bool) -> None:
     """A causal ring needs zigzag shards: equal, even query and key lengths on every rank."""
     if causal and (q.shape[2] != k.shape[2] or q.shape[2] % 2 != 0):
         raise AttentionInputError(
-            f"q and k: a causal ring needs equal, even local lengths (two zigzag chunks), "
-            f"got {q.shape[2]} and {k.shape[2]}")
+            "q and k", f"a causal ring needs equal, even local lengths (two zigzag chunks), got {q.shape[2]} and "
+            f"{k.shape[2]}")
 
 
 def step_slices(step: int, src: int, rank: int, causal: bool, half: int) -> tuple[slice, slice]:

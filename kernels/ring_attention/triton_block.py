@@ -11,17 +11,11 @@ import triton
 
 from .checks import AttentionInputError
 from .triton_block_kernels import (
-    INTERPRETING,
     LOG2E,
     attention_bwd_dkdv_kernel,
     attention_bwd_dq_kernel,
     attention_fwd_kernel,
 )
-
-
-def kernels_interpreted() -> bool:
-    """Whether the kernels were built for Triton's CPU interpreter (TRITON_INTERPRET=1 at import)."""
-    return INTERPRETING
 
 
 def _block_d(head_dim: int) -> int:
@@ -43,7 +37,7 @@ def _check_unit_last(*named: tuple[str, torch.Tensor]) -> None:
     """Buffers are written in place, so they cannot be copied to fix their strides."""
     for name, t in named:
         if t.stride(-1) != 1:
-            raise AttentionInputError(f"{name}: the Triton kernels need a unit stride on the last dim")
+            raise AttentionInputError(name, "the Triton kernels need a unit stride on the last dim")
 
 
 def triton_block_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out: torch.Tensor,

@@ -15,17 +15,17 @@ one autotune config only, and loop variables are never used with tensor methods.
 
 from __future__ import annotations
 
-import os
-
 import triton
 import triton.language as tl
+
+from ..backend import interpreting
 
 LOG2E = 1.4426950408889634
 # Globals read inside kernels must be constexpr for the compiler (the interpreter does not care).
 LOG2E_K = tl.constexpr(LOG2E)
 LN2_K = tl.constexpr(0.6931471805599453)
 
-INTERPRETING = os.environ.get("TRITON_INTERPRET", "0") == "1"
+INTERPRETING = interpreting()
 
 
 def _configs(block_pairs: list[tuple[int, int, int, int]]) -> list[triton.Config]:

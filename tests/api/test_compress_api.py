@@ -26,6 +26,7 @@ from glyphctx.tokens import get_profile, load_tokenizer
 from tests.pdf_builders import image_only_pdf, three_page_pdf
 
 NOVEL = Path(__file__).resolve().parents[1] / "data" / "pride-and-prejudice-ch1.txt"
+SHARED_TEXTS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "text"
 PASSWORD = "s3cret"
 # a small, uncropped page: every page is exactly 200 x 45 pt, about four lines of 8 pt text
 TINY_PAGE = glyphctx.RenderConfig(
@@ -82,7 +83,19 @@ def test_the_budget_counts_the_text_and_each_real_page_image():
     assert sizes[0] == (588, 840)
     assert result.budget.page_visual_tokens[0] == 21 * 30
     assert result.ratio == pytest.approx(result.budget.text_tokens / result.budget.visual_tokens)
-    assert result.ratio > 2.0  # the point of the default preset: several text tokens per visual token
+    # a dialogue-heavy chapter on one full page and a cropped one: less than the three a novel gets (below)
+    assert result.ratio > 2.5
+
+
+@pytest.mark.parametrize("novel", ["pride-and-prejudice.txt", "frankenstein.txt"])
+def test_the_default_preset_carries_three_text_tokens_per_visual_token_on_a_novel(novel):
+    """What README promises of the default preset, measured where it is promised: whole novels."""
+    path = SHARED_TEXTS / novel
+    if not path.is_file():
+        pytest.skip(f"the shared corpus is not at {SHARED_TEXTS}")
+    result = glyphctx.compress(path)
+    assert result.budget.profile == "qwen2.5-vl" and result.budget.tokenizer == "tekken"
+    assert result.ratio >= 3.0
 
 
 def test_timings_name_every_stage_and_add_up_to_seconds():
@@ -326,7 +339,7 @@ def test_empty_text_and_out_of_range_pages_raise_typed_errors(tmp_path):
 
 
 def test_bad_settings_raise_typed_errors_before_any_work():
-    with pytest.raises(ConfigError, match="unknown preset 'no-such-preset'"):
+    with pytest.raises(ConfigError, match="unknown render preset 'no-such-preset'"):
         glyphctx.compress("text", config="no-such-preset")
     with pytest.raises(ConfigError, match="RenderConfig"):
         glyphctx.compress("text", config=42)
@@ -347,5 +360,5 @@ def test_a_bad_yaml_config_names_the_file_and_the_setting(tmp_path):
         glyphctx.compress("text", config=bad)
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("font_sise: 9\n")
-    with pytest.raises(ConfigError, match="unknown setting.*font_sise"):
+    with pytest.raises(ConfigError, match="unknown key .font_sise"):
         glyphctx.compress("text", config=str(unknown))

@@ -78,7 +78,7 @@ def test_profiles_lists_each_vlm_rule():
 def test_an_unknown_preset_exits_2_and_lists_the_known_ones():
     run = _invoke("configs", "no-such-preset")
     assert run.exit_code == 2
-    assert run.stderr.startswith("error: unknown preset 'no-such-preset'; presets: ")
+    assert run.stderr.startswith("error: unknown render preset 'no-such-preset'; presets: ")
     for name in preset_names():
         assert name in run.stderr
     assert run.stdout == ""

@@ -149,7 +149,7 @@ def test_bad_presets_and_settings_raise_config_errors(tmp_path):
         EncoderConfig(resize="square", side=500, compressor="conv-s2x2", patch_size=16)
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nwidth: 3\n")
-    with pytest.raises(ConfigError, match="bad.yaml: unknown setting"):
+    with pytest.raises(ConfigError, match="bad.yaml: unknown key"):
         load_encoder_config(str(bad))
 
 

@@ -26,7 +26,7 @@ def test_registered_under_eval():
 def test_reconstruction_writes_json_and_markdown(reader_dir, tmp_path):
     out = tmp_path / "recon"
     result = CliRunner().invoke(_app(), ["reconstruction", str(reader_dir), "--corpus", str(BOOK), "--lines", "3",
-                                         "--max-new-tokens", "4", "--out", str(out)])
+                                         "--max-new-tokens", "4", "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "character accuracy (mean per line)" in result.output and "ratio (text / visual)" in result.output
     data = json.loads((out / "reconstruction.json").read_text(encoding="utf-8"))

@@ -1,18 +1,23 @@
-"""The needle task: documents, questions and scoring, then every route with a tiny reader and tiny
-transformers models, including documents past a window and the heat map."""
+"""The needle task: documents, questions and scoring; every route with a reader that reads exactly (each
+needle found, planted where its depth says) or misreads digits (none found from the pages); then a tiny
+random reader and tiny transformers models, including documents past a window and the heat map."""
 
 import json
+import re
 
 import pytest
 
+from glyphctx.answering.backend import Generated
 from glyphctx.errors import ConfigError
 from glyphctx.evaluate.heatmap import draw_heatmap
 from glyphctx.evaluate.models import load_page_model
 from glyphctx.evaluate.needle import answer_found, haystack, question_for, run_needle
 from glyphctx.evaluate.needle_report import comparison_table, to_markdown, write_needle
 from glyphctx.evaluate.text_model import TextModel
-from glyphctx.search.needle import plant_needles
-from glyphctx.train.corpus import load_corpus
+from glyphctx.common.needles import plant_needles
+from glyphctx.common.corpus import load_corpus
+from glyphctx.reader.lines import render_lines
+from glyphctx.tokens import load_tokenizer
 from tests.evaluate.conftest import BOOK
 from tests.tiny_models import WINDOW
 
@@ -45,6 +50,86 @@ def test_question_and_answer_matching(held_out):
     assert not answer_found("no idea", needle.answer)
 
 
+def read_exactly(monkeypatch, model, misread: bool = False) -> list[str]:
+    """Make `model` read exactly: each line image `run_needle` draws is recorded with its text, and reading
+    an image gives that text back; an answer is the number of the needle that names the question's subject.
+
+    With `misread`, the pages are read with every digit off by one (so the visual answer and the
+    transcription name another number) while the plain text stays exact. Returns the documents the text
+    route was given, in order.
+    """
+    import glyphctx.reader.lines as lines
+
+    shown, documents = {}, []
+    draw = lines.render_lines
+
+    def recording(text, config):
+        drawn = draw(text, config)
+        shown.update((line.image.tobytes(), line.text) for line in drawn)
+        return drawn
+
+    def read(pages):
+        texts = [shown[page.tobytes()] for page in pages]  # a KeyError: a page this document never drew
+        return [re.sub(r"\d", lambda d: str((int(d.group()) + 1) % 10), t) for t in texts] if misread else texts
+
+    def answer(text, question):
+        subject = question.removeprefix("What is the secret number of the ").removesuffix("?")
+        number = re.search(rf"The secret number of the {re.escape(subject)} is (\d+)\.", " ".join(text.split()))
+        return Generated(number.group(1) if number else "no idea", 0)
+
+    monkeypatch.setattr(lines, "render_lines", recording)
+    monkeypatch.setattr(model, "answer_text", lambda document, question, _: documents.append(document)
+                        or answer(document, question))
+    monkeypatch.setattr(model, "answer", lambda pages, question, _: answer(" ".join(read(pages)), question))
+    monkeypatch.setattr(model.reader, "transcribe", lambda pages, max_new_tokens=None: read(pages))
+    return documents
+
+
+def test_an_exact_reader_finds_every_needle_where_it_was_planted(reader_dir, held_out, monkeypatch):
+    model = load_page_model(reader_dir)
+    documents = read_exactly(monkeypatch, model)
+    report = run_needle(model, held_out, depths=[0.0, 0.75, 1.0], lengths=[300, 700], trials=2)
+    assert len(report.documents) == len(documents) == 2 * 3 * 2
+    for route in report.routes:
+        assert report.accuracy(route) == 1.0
+        assert all((c.asked, c.found, c.too_long) == (2, 2, 0) for row in report.cells[route].values()
+                   for c in row.values())
+    for record, document in zip(report.documents, documents):
+        subject = record["question"].removeprefix("What is the secret number of the ").removesuffix("?")
+        sentence = f"The secret number of the {subject} is {record['answer']}."
+        offset = document.index(sentence)
+        assert record["planted_at"] == round(offset / len(document), 4)
+        assert record["transcription"] == {"found": True, "similarity": 1.0}
+        assert record["text"]["output"] == record["visual"]["output"] == record["answer"]
+        # the needle is its own paragraph at the haystack's last paragraph break at or before the depth
+        hay, _ = haystack(held_out, record["length"], record["trial"], 2)
+        at = round(record["depth"] * len(hay))
+        paragraph_break = hay.rfind("\n\n", 0, at + 1)
+        cut = len(hay) if at == len(hay) else 0 if paragraph_break < 0 else paragraph_break + 2
+        planted = f"\n\n{sentence}\n\n" if cut == len(hay) else f"{sentence}\n\n"
+        assert document == hay[:cut] + planted + hay[cut:]
+    # depth 0.75 of the first 300 characters comes before their first paragraph break: planted at the start
+    assert [r["planted_at"] for r in report.documents] == [0.0, 0.0, 0.8625, 0.0, 0.5773, 0.8667,
+                                                           0.0, 0.5766, 0.9369, 0.0, 0.6689, 0.9391]
+    tekken = load_tokenizer(None)
+    for length, texts in ((300, documents[:6]), (700, documents[6:])):
+        counts = report.tokens[length]
+        assert counts["pages"] == sum(len(render_lines(text, model.render_config)) for text in texts)
+        assert counts["visual_tokens"] == 8 * counts["pages"]  # the tiny reader's 8 tokens a line
+        assert counts["text_tokens"] == sum(map(tekken.count, texts))
+        assert report.ratio(length) == counts["text_tokens"] / counts["visual_tokens"]
+
+
+def test_pages_read_with_wrong_digits_find_no_needle_while_the_text_does(reader_dir, held_out, monkeypatch):
+    model = load_page_model(reader_dir)
+    read_exactly(monkeypatch, model, misread=True)
+    report = run_needle(model, held_out, depths=[0.25, 0.75], lengths=[500])
+    assert (report.accuracy("text"), report.accuracy("visual"), report.accuracy("transcription")) == (1.0, 0.0, 0.0)
+    for record in report.documents:
+        assert record["visual"]["output"] != record["answer"] and not record["transcription"]["found"]
+        assert record["transcription"]["similarity"] < 1.0  # the sentence is there, its number is not
+
+
 def test_reader_routes_and_a_document_past_the_text_window(reader_dir, held_out, tmp_path):
     model = load_page_model(reader_dir)
     # 4,200 characters repeat the held-out text and take more than the reader's 4,096 byte positions as text
@@ -57,7 +142,9 @@ def test_reader_routes_and_a_document_past_the_text_window(reader_dir, held_out,
     for route in ("visual", "transcription"):  # pages fit where the plain text does not
         assert all(c.asked == 1 and c.too_long == 0 for row in report.cells[route].values() for c in row.values())
     assert all(c.asked == 1 for c in report.cells["text"][200].values())
-    assert report.accuracy("text", 4200) is None and 0.0 <= report.accuracy("visual") <= 1.0
+    # a random reader's answers are at most 3 bytes and its line readings 2: no 4-digit number fits in either
+    assert report.accuracy("text", 4200) is None and report.accuracy("text") == 0.0
+    assert report.accuracy("visual") == report.accuracy("transcription") == 0.0
     counts = report.tokens[4200]
     assert counts["documents"] == 2 and counts["visual_tokens"] > 0 and report.ratio(4200) > 0
     header, rows = comparison_table(report)

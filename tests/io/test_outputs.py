@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import glyphctx
-from glyphctx.batch import DocumentStatus, compress_many, plan, totals
+from glyphctx.compress_many import DocumentStatus, compress_many, plan, totals
 from glyphctx.errors import OutputError, UnreadablePathError
 from glyphctx.io import output as output_module
 from glyphctx.io.output import is_complete, job_key, read_manifest, write_result
@@ -309,7 +309,7 @@ def test_an_unwritable_output_folder_fails_that_document_only(inputs, tmp_path):
     rows = _run(inputs, out)
     assert rows["paper"].status == "ok"
     assert rows["note"].status == "failed"
-    assert rows["note"].code == "error"
+    assert rows["note"].code == "output"
     assert str(out / "note") in rows["note"].reason
     assert (out / "note").read_text() == "a file where the folder should go"
 

@@ -1,40 +1,32 @@
-"""Shared set-up for the kernel tests.
+"""Where the kernel tests run the Triton kernels.
 
-The Triton kernels are tested on the CPU through Triton's interpreter. Triton reads
-TRITON_INTERPRET once, when it is first imported, so the variable is set here: pytest loads this
-conftest before any test module in this folder imports triton.
+tests/conftest.py turns Triton's interpreter on unless TRITON_INTERPRET is set already: then the
+kernels run on CPU tensors. With `TRITON_INTERPRET=0` on a machine with a CUDA GPU they run
+compiled, on CUDA tensors. With neither, the tests that need Triton skip and say why.
 """
 
 from __future__ import annotations
 
-import os
+import pytest
+import torch
 
-os.environ["TRITON_INTERPRET"] = "1"
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
+from glyphctx.kernels.backend import interpreting, triton_unavailable_reason
 
 
-def rms_ratio(actual: torch.Tensor, expected: torch.Tensor) -> float:
-    """rms(actual - expected) / rms(expected), in float64.
-
-    A relative error measured over the whole tensor: unlike an elementwise tolerance it does not
-    fail on the few elements that are near zero, and unlike a max-error it scales with the data.
-    NaN anywhere (for example an output element a kernel never wrote) gives NaN, which fails any
-    `< tol` check.
-    """
-    a = actual.detach().to(torch.float64)
-    b = expected.detach().to(torch.float64)
-    if a.shape != b.shape:
-        raise AssertionError(f"shape mismatch: {tuple(a.shape)} vs {tuple(b.shape)}")
-    denom = b.pow(2).mean().sqrt()
-    num = (a - b).pow(2).mean().sqrt()
-    if denom == 0:
-        return float(num)
-    return float(num / denom)
+@pytest.fixture
+def triton_device() -> torch.device:
+    """The device whose tensors the Triton kernels take in this process; skips where there is none."""
+    cuda = not interpreting() and torch.cuda.is_available()
+    device = torch.device("cuda" if cuda else "cpu")
+    reason = triton_unavailable_reason(device, torch.float32)
+    if reason is not None:
+        pytest.skip(reason)
+    return device
 
 
-@pytest.fixture(name="rms_ratio")
-def rms_ratio_fixture():
-    """`rms_ratio` for test modules (test modules cannot import a conftest under importlib mode)."""
-    return rms_ratio
+@pytest.fixture
+def interpreter(triton_device: torch.device) -> torch.device:
+    """The CPU, for tests of what the interpreter refuses; skips when the kernels are compiled."""
+    if triton_device.type != "cpu":
+        pytest.skip("tests what Triton's interpreter refuses; TRITON_INTERPRET is off")
+    return triton_device

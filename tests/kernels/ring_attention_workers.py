@@ -18,7 +18,9 @@ def ring_case_worker(rank: int, world_size: int, port: int, folder: str, case_na
     A case file holds full-length q, k, v, dout, `causal`, `backend`, and `groups`: None to ring
     over every process, or a partition of the ranks into rings that each run the case on their own.
     """
-    os.environ["TRITON_INTERPRET"] = "1"  # before triton is first imported in this process
+    # gloo rings run on CPU tensors, which only the interpreter takes: on, whatever the parent chose,
+    # before this process first imports the kernels
+    os.environ["TRITON_INTERPRET"] = "1"
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
     import torch

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import pytest
+import torch
 
-os.environ.setdefault("TRITON_INTERPRET", "1")  # normally set by this folder's conftest
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from glyphctx.errors import GlyphctxError  # noqa: E402
-from glyphctx.kernels.linear_attention import (  # noqa: E402
+from glyphctx.errors import GlyphctxError
+from glyphctx.kernels.linear_attention import (
     FEATURE_MAPS,
     LinearAttentionError,
     chunk_linear_attention_torch,
@@ -18,17 +14,18 @@ from glyphctx.kernels.linear_attention import (  # noqa: E402
     linear_attention_decode,
     naive_recurrent_linear_attention,
 )
+from glyphctx.kernels.testing import assert_close_rms, rms_ratio
 
 TOL = 1e-3
 
 
-def _qkv(B=1, T=12, H=2, Dk=8, Dv=6, seed=0):
+def _qkv(B=1, T=12, H=2, Dk=8, Dv=6, seed=0, device="cpu"):
     g = torch.Generator().manual_seed(seed)
-    return (torch.randn(B, T, H, Dk, generator=g), torch.randn(B, T, H, Dk, generator=g),
-            torch.randn(B, T, H, Dv, generator=g))
+    return (torch.randn(B, T, H, Dk, generator=g).to(device), torch.randn(B, T, H, Dk, generator=g).to(device),
+            torch.randn(B, T, H, Dv, generator=g).to(device))
 
 
-def test_auto_on_cpu_runs_the_torch_path(rms_ratio):
+def test_auto_on_cpu_runs_the_torch_path():
     q, k, v = _qkv()
     q.requires_grad_()
     o, final = linear_attention(q, k, v, 0.1)
@@ -39,19 +36,20 @@ def test_auto_on_cpu_runs_the_torch_path(rms_ratio):
 
 
 @pytest.mark.parametrize("name", sorted(FEATURE_MAPS))
-def test_feature_map_is_applied_to_queries_and_keys(rms_ratio, name):
+def test_feature_map_is_applied_to_queries_and_keys(name):
     q, k, v = _qkv(seed=1)
     phi = FEATURE_MAPS[name]
     o, final = linear_attention(q, k, v, 0.2, feature_map=name, output_final_state=True)
     o_ref, s_ref = naive_recurrent_linear_attention(phi(q), phi(k), v, 0.2)
-    assert rms_ratio(o, o_ref) < TOL
-    assert rms_ratio(final, s_ref) < TOL
+    assert_close_rms(o, o_ref, TOL, "o")
+    assert_close_rms(final, s_ref, TOL, "final")
 
 
 @pytest.mark.parametrize("backend", ["torch", "triton"])
-def test_callable_feature_map_may_change_the_key_dim(rms_ratio, backend):
+def test_callable_feature_map_may_change_the_key_dim(request, backend):
     """A feature map D -> 2D ([x, -x] through relu): scale and state follow the mapped dim."""
-    q, k, v = _qkv(T=20, Dk=10, seed=2)
+    device = request.getfixturevalue("triton_device") if backend == "triton" else "cpu"
+    q, k, v = _qkv(T=20, Dk=10, seed=2, device=device)
 
     def phi(x):
         return torch.relu(torch.cat([x, -x], dim=-1))
@@ -59,11 +57,11 @@ def test_callable_feature_map_may_change_the_key_dim(rms_ratio, backend):
     o, final = linear_attention(q, k, v, feature_map=phi, output_final_state=True, chunk_size=16, backend=backend)
     o_ref, s_ref = naive_recurrent_linear_attention(phi(q), phi(k), v, scale=20**-0.5)
     assert final.shape == (1, 2, 20, 6)
-    assert rms_ratio(o, o_ref) < TOL
-    assert rms_ratio(final, s_ref) < TOL
+    assert_close_rms(o, o_ref, TOL, "o")
+    assert_close_rms(final, s_ref, TOL, "final")
 
 
-def test_decode_on_cpu_steps_match_full_sequence_and_differentiate(rms_ratio):
+def test_decode_on_cpu_steps_match_full_sequence_and_differentiate():
     q, k, v = _qkv(T=10, seed=3)
     o_full, s_full = linear_attention(q, k, v, 0.3, output_final_state=True)
     state = None
@@ -71,8 +69,8 @@ def test_decode_on_cpu_steps_match_full_sequence_and_differentiate(rms_ratio):
     for t in range(10):
         o_t, state = linear_attention_decode(q[:, t:t + 1], k[:, t:t + 1], v[:, t:t + 1], 0.3, initial_state=state)
         outputs.append(o_t)
-    assert rms_ratio(torch.cat(outputs, dim=1), o_full) < TOL
-    assert rms_ratio(state, s_full) < TOL
+    assert_close_rms(torch.cat(outputs, dim=1), o_full, TOL, "torch.cat(outputs, dim=1)")
+    assert_close_rms(state, s_full, TOL, "state")
 
     q1 = q[:, :1].clone().requires_grad_()
     o_t, _ = linear_attention_decode(q1, k[:, :1], v[:, :1], 0.3, initial_state=s_full)
@@ -80,8 +78,8 @@ def test_decode_on_cpu_steps_match_full_sequence_and_differentiate(rms_ratio):
     assert q1.grad is not None and torch.isfinite(q1.grad).all()
 
 
-def test_triton_decode_refuses_autograd():
-    q, k, v = _qkv(T=2)
+def test_triton_decode_refuses_autograd(triton_device):
+    q, k, v = _qkv(T=2, device=triton_device)
     q.requires_grad_()
     with pytest.raises(LinearAttentionError, match="no backward"):
         linear_attention_decode(q, k, v, backend="triton")
@@ -94,7 +92,7 @@ def test_forcing_triton_on_cpu_without_the_interpreter_is_a_clear_error(monkeypa
         linear_attention(q, k, v, backend="triton")
 
 
-def test_bfloat16_under_the_interpreter_is_a_clear_error():
+def test_bfloat16_under_the_interpreter_is_a_clear_error(interpreter):
     q, k, v = (x.bfloat16() for x in _qkv())
     with pytest.raises(LinearAttentionError, match="bfloat16"):
         linear_attention(q, k, v, backend="triton")
@@ -102,8 +100,8 @@ def test_bfloat16_under_the_interpreter_is_a_clear_error():
     assert o.dtype == torch.bfloat16
 
 
-def test_triton_needs_power_of_two_chunks():
-    q, k, v = _qkv()
+def test_triton_needs_power_of_two_chunks(triton_device):
+    q, k, v = _qkv(device=triton_device)
     with pytest.raises(LinearAttentionError, match="chunk_size"):
         linear_attention(q, k, v, chunk_size=24, backend="triton")
     linear_attention(q, k, v, chunk_size=24, backend="torch")

@@ -1,4 +1,6 @@
-"""Grouped matmul for MoE dispatch: Triton (interpreted on the CPU) and torch._grouped_mm against the loop.
+"""Grouped matmul for MoE dispatch: Triton and torch._grouped_mm against the per-expert loop.
+
+The Triton tests run on the `triton_device` (see conftest.py).
 
 Shapes are small and deliberately awkward: experts with no rows, row counts that straddle a
 32-row tile, K and M that are not multiples of the 32-wide blocks the interpreter config uses.
@@ -6,14 +8,10 @@ Shapes are small and deliberately awkward: experts with no rows, row counts that
 
 from __future__ import annotations
 
-import os
+import pytest
+import torch
 
-os.environ.setdefault("TRITON_INTERPRET", "1")  # normally set by this folder's conftest
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from glyphctx.kernels.moe import (  # noqa: E402
+from glyphctx.kernels.moe import (
     MoEInputError,
     grouped_mm,
     grouped_mm_loop,
@@ -21,37 +19,30 @@ from glyphctx.kernels.moe import (  # noqa: E402
     permute,
     select_backend,
     sort_by_expert,
+    torch_grouped_mm,
+    torch_grouped_mm_unsupported_reason,
     unpermute,
 )
-
-try:
-    from glyphctx.kernels.moe import grouped_gemm_triton as kernels
-except ImportError:  # no triton on this platform: only the Triton tests skip
-    kernels = None
-
-INTERPRETED = kernels is not None and kernels.INTERPRETED
-requires_interpreter = pytest.mark.skipif(not INTERPRETED, reason="needs triton imported with TRITON_INTERPRET=1")
+from glyphctx.kernels.testing import assert_close_rms, rms_ratio
 
 # rows per expert: two empty experts, one that spans two 32-row tiles and ends mid-tile
 COUNTS = [5, 0, 37, 1, 0, 20]
-
-
-def rms(actual: torch.Tensor, expected: torch.Tensor) -> float:
-    """rms(actual - expected) / rms(expected) in float64; NaN anywhere gives NaN (fails every `<`)."""
-    a, b = actual.detach().double(), expected.detach().double()
-    assert a.shape == b.shape, (a.shape, b.shape)
-    return float((a - b).pow(2).mean().sqrt() / b.pow(2).mean().sqrt().clamp_min(1e-300))
 
 
 def offsets(counts: list[int]) -> torch.Tensor:
     return torch.tensor(counts, dtype=torch.int64).cumsum(0).to(torch.int32)
 
 
-def operands(counts: list[int], k: int, m: int, dtype: torch.dtype = torch.float32, seed: int = 0):
+def operands(counts: list[int], k: int, m: int, dtype: torch.dtype = torch.float32, seed: int = 0, device="cpu"):
+    """x, w, offs made on the CPU (the same numbers on every device), then moved to `device`."""
     gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(sum(counts), k, generator=gen).to(dtype)
-    w = (torch.randn(len(counts), k, m, generator=gen) / k**0.5).to(dtype)
-    return x, w, offsets(counts)
+    x = torch.randn(sum(counts), k, generator=gen).to(device, dtype)
+    w = (torch.randn(len(counts), k, m, generator=gen) / k**0.5).to(device, dtype)
+    return x, w, offsets(counts).to(device)
+
+
+def grad_output(rows: int, m: int, seed: int, like: torch.Tensor) -> torch.Tensor:
+    return torch.randn(rows, m, generator=torch.Generator().manual_seed(seed)).to(like.device, like.dtype)
 
 
 def loop_with_grads(x, w, offs, dy):
@@ -63,33 +54,33 @@ def loop_with_grads(x, w, offs, dy):
     return y.detach(), xr.grad, wr.grad
 
 
-@requires_interpreter
-def test_triton_kernels_write_every_element_of_fresh_nan_buffers():
-    x, w, offs = operands(COUNTS, k=40, m=50)
-    dy = torch.randn(x.shape[0], 50, generator=torch.Generator().manual_seed(1))
+def test_triton_kernels_write_every_element_of_fresh_nan_buffers(triton_device):
+    from glyphctx.kernels.moe import triton_grouped_mm as kernels
+
+    x, w, offs = operands(COUNTS, k=40, m=50, device=triton_device)
+    dy = grad_output(x.shape[0], 50, seed=1, like=x)
     y_ref, dx_ref, dw_ref = loop_with_grads(x, w, offs, dy)
 
-    y = kernels.triton_grouped_mm(x, w, offs, out=torch.full((x.shape[0], 50), float("nan")))
+    y = kernels.triton_grouped_mm(x, w, offs, out=torch.full((x.shape[0], 50), float("nan"), device=triton_device))
     dx = kernels.triton_grouped_mm(dy, w.transpose(1, 2), offs, out=torch.full_like(x, float("nan")))
     dw = kernels.triton_grouped_mm_weight_grad(x, dy, offs, out=torch.full_like(w, float("nan")))
 
     for got in (y, dx, dw):
         assert not torch.isnan(got).any()
-    assert rms(y, y_ref) < 1e-3
-    assert rms(dx, dx_ref) < 1e-3
-    assert rms(dw, dw_ref) < 1e-3
+    assert_close_rms(y, y_ref, 1e-3, "y")
+    assert_close_rms(dx, dx_ref, 1e-3, "dx")
+    assert_close_rms(dw, dw_ref, 1e-3, "dw")
     assert torch.equal(dw[1], torch.zeros_like(dw[1])) and torch.equal(dw[4], torch.zeros_like(dw[4]))
 
 
-@requires_interpreter
 @pytest.mark.parametrize(
     ("counts", "k", "m"),
     [(COUNTS, 40, 50), ([0, 0, 33], 17, 9), ([64], 32, 32)],
     ids=["empty-experts", "odd-sizes", "one-expert"],
 )
-def test_triton_backend_matches_loop_with_gradients_fp32(counts, k, m):
-    x, w, offs = operands(counts, k, m)
-    dy = torch.randn(x.shape[0], m, generator=torch.Generator().manual_seed(2))
+def test_triton_backend_matches_loop_with_gradients_fp32(triton_device, counts, k, m):
+    x, w, offs = operands(counts, k, m, device=triton_device)
+    dy = grad_output(x.shape[0], m, seed=2, like=x)
     y_ref, dx_ref, dw_ref = loop_with_grads(x, w, offs, dy)
 
     xt, wt = x.clone().requires_grad_(), w.clone().requires_grad_()
@@ -97,16 +88,15 @@ def test_triton_backend_matches_loop_with_gradients_fp32(counts, k, m):
     y.backward(dy)
 
     assert y.dtype == torch.float32
-    assert rms(y, y_ref) < 1e-3
-    assert rms(xt.grad, dx_ref) < 1e-3
-    assert rms(wt.grad, dw_ref) < 1e-3
+    assert_close_rms(y, y_ref, 1e-3, "y")
+    assert_close_rms(xt.grad, dx_ref, 1e-3, "dx")
+    assert_close_rms(wt.grad, dw_ref, 1e-3, "dw")
 
 
-@requires_interpreter
-def test_triton_backend_fp16_and_linear_layout_weights():
-    x, w, offs = operands(COUNTS, k=40, m=50, dtype=torch.float16, seed=3)
+def test_triton_backend_fp16_and_linear_layout_weights(triton_device):
+    x, w, offs = operands(COUNTS, k=40, m=50, dtype=torch.float16, seed=3, device=triton_device)
     w_linear = w.transpose(1, 2).contiguous()  # nn.Linear layout [E, M, K]; pass a transposed view
-    dy = torch.randn(x.shape[0], 50, generator=torch.Generator().manual_seed(4)).half()
+    dy = grad_output(x.shape[0], 50, seed=4, like=x)
     y_ref, dx_ref, dw_ref = loop_with_grads(x, w, offs, dy)
 
     xt, wl = x.clone().requires_grad_(), w_linear.clone().requires_grad_()
@@ -114,72 +104,69 @@ def test_triton_backend_fp16_and_linear_layout_weights():
     y.backward(dy)
 
     assert y.dtype == torch.float16 and xt.grad.dtype == torch.float16 and wl.grad.dtype == torch.float16
-    assert rms(y, y_ref) < 5e-3
-    assert rms(xt.grad, dx_ref) < 5e-3
-    assert rms(wl.grad.transpose(1, 2), dw_ref) < 5e-3
+    assert_close_rms(y, y_ref, 5e-3, "y")
+    assert_close_rms(xt.grad, dx_ref, 5e-3, "dx")
+    assert_close_rms(wl.grad.transpose(1, 2), dw_ref, 5e-3, "dw")
 
 
-@requires_interpreter
-def test_triton_backward_accepts_broadcast_gradient():
-    x, w, offs = operands([3, 0, 9], k=12, m=20)
+def test_triton_backward_accepts_broadcast_gradient(triton_device):
+    x, w, offs = operands([3, 0, 9], k=12, m=20, device=triton_device)
     xt, wt = x.clone().requires_grad_(), w.clone().requires_grad_()
     grouped_mm(xt, wt, offs, backend="triton").sum().backward()  # dy has zero strides
-    _, dx_ref, dw_ref = loop_with_grads(x, w, offs, torch.ones(x.shape[0], 20))
-    assert rms(xt.grad, dx_ref) < 1e-3
-    assert rms(wt.grad, dw_ref) < 1e-3
+    _, dx_ref, dw_ref = loop_with_grads(x, w, offs, torch.ones(x.shape[0], 20, device=triton_device))
+    assert_close_rms(xt.grad, dx_ref, 1e-3, "dx")
+    assert_close_rms(wt.grad, dw_ref, 1e-3, "dw")
 
 
-@requires_interpreter
-def test_triton_backend_refuses_bf16_under_interpreter():
+def test_triton_backend_refuses_bf16_under_interpreter(interpreter):
     x, w, offs = operands([4, 4], k=16, m=16, dtype=torch.bfloat16)
     with pytest.raises(MoEInputError, match="bfloat16"):
         grouped_mm(x, w, offs, backend="triton")
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
-def test_torch_grouped_mm_backend_matches_loop(dtype):
+def test_torch_backend_uses_torch_grouped_mm_and_matches_loop(dtype):
     x, w, offs = operands(COUNTS, k=48, m=64, dtype=dtype, seed=5)
-    dy = torch.randn(x.shape[0], 64, generator=torch.Generator().manual_seed(6)).to(dtype)
+    assert torch_grouped_mm_unsupported_reason(x, w) is None
+    dy = grad_output(x.shape[0], 64, seed=6, like=x)
     y_ref, dx_ref, dw_ref = loop_with_grads(x, w, offs, dy)
 
     xt, wt = x.clone().requires_grad_(), w.clone().requires_grad_()
-    y = grouped_mm(xt, wt, offs, backend="torch_grouped_mm")
+    y = grouped_mm(xt, wt, offs, backend="torch")
     y.backward(dy)
 
+    assert "TorchGroupedMM" in type(y.grad_fn).__name__
     tol = 1e-5 if dtype == torch.float32 else 1e-2
     assert y.dtype == dtype
-    assert rms(y, y_ref) < tol
-    assert rms(xt.grad, dx_ref) < tol
-    assert rms(wt.grad, dw_ref) < tol
+    assert_close_rms(y, y_ref, tol, "y")
+    assert_close_rms(xt.grad, dx_ref, tol, "dx")
+    assert_close_rms(wt.grad, dw_ref, tol, "dw")
     assert torch.equal(wt.grad[1], torch.zeros_like(wt.grad[1]))
 
 
 def test_torch_grouped_mm_backward_accepts_broadcast_gradient():
     x, w, offs = operands([3, 0, 9], k=16, m=16)
     xt, wt = x.clone().requires_grad_(), w.clone().requires_grad_()
-    grouped_mm(xt, wt, offs, backend="torch_grouped_mm").sum().backward()
+    torch_grouped_mm(xt, wt, offs).sum().backward()
     _, dx_ref, dw_ref = loop_with_grads(x, w, offs, torch.ones(x.shape[0], 16))
-    assert rms(xt.grad, dx_ref) < 1e-5
-    assert rms(wt.grad, dw_ref) < 1e-5
+    assert_close_rms(xt.grad, dx_ref, 1e-5, "dx")
+    assert_close_rms(wt.grad, dw_ref, 1e-5, "dw")
 
 
-def test_auto_backend_on_cpu_uses_torch_grouped_mm_when_aligned_else_loop():
-    x, w, offs = operands([2, 6], k=16, m=32)
-    assert select_backend(x, w) == "torch_grouped_mm"
+def test_torch_backend_falls_back_to_the_loop_where_torch_grouped_mm_refuses():
     x, w, offs = operands([2, 6], k=10, m=6)  # 40- and 24-byte rows: torch._grouped_mm refuses them
-    assert select_backend(x, w) == "loop"
-    assert rms(grouped_mm(x, w, offs), grouped_mm_loop(x, w, offs)) == 0.0
-    with pytest.raises(MoEInputError, match="16-byte"):
-        grouped_mm(x, w, offs, backend="torch_grouped_mm")
+    assert "16-byte" in torch_grouped_mm_unsupported_reason(x, w)
+    assert select_backend(x, w) == "torch"
+    for backend in ("auto", "torch"):
+        assert rms_ratio(grouped_mm(x, w, offs, backend=backend), grouped_mm_loop(x, w, offs)) == 0.0
 
 
-@pytest.mark.parametrize("backend", ["auto", "loop", "triton"])
-def test_no_rows_gives_empty_output_and_zero_weight_grad(backend):
-    if backend == "triton" and not INTERPRETED:
-        pytest.skip("needs triton imported with TRITON_INTERPRET=1")
-    x = torch.zeros(0, 8, requires_grad=True)
-    w = torch.randn(3, 8, 12, requires_grad=True)
-    y = grouped_mm(x, w, torch.zeros(3, dtype=torch.int32), backend=backend)
+@pytest.mark.parametrize("backend", ["auto", "torch", "triton"])
+def test_no_rows_gives_empty_output_and_zero_weight_grad(request, backend):
+    device = request.getfixturevalue("triton_device") if backend == "triton" else "cpu"
+    x = torch.zeros(0, 8, device=device, requires_grad=True)
+    w = torch.randn(3, 8, 12, device=device, requires_grad=True)
+    y = grouped_mm(x, w, torch.zeros(3, dtype=torch.int32, device=device), backend=backend)
     assert y.shape == (0, 12)
     y.sum().backward()
     assert w.grad is not None and torch.equal(w.grad, torch.zeros_like(w))
@@ -198,7 +185,7 @@ def test_no_rows_gives_empty_output_and_zero_weight_grad(backend):
 def test_bad_offsets_raise_typed_error(offs, match):
     x, w, _ = operands([2, 3, 3], k=8, m=8)
     with pytest.raises(MoEInputError, match=match) as info:
-        grouped_mm(x, w, offs, backend="loop")
+        grouped_mm(x, w, offs, backend="torch")
     assert info.value.argument == "offs"
 
 
@@ -208,7 +195,7 @@ def test_bad_operands_and_backend_raise_typed_error():
         grouped_mm(x[:, :7], w, offs)
     with pytest.raises(MoEInputError, match="differs"):
         grouped_mm(x, w.double(), offs)
-    with pytest.raises(MoEInputError, match="unknown backend 'cuda'"):
+    with pytest.raises(MoEInputError, match="backend: expected one of 'auto', 'triton', 'torch', got 'cuda'"):
         grouped_mm(x, w, offs, backend="cuda")
 
 
@@ -250,9 +237,9 @@ def test_moe_layer_through_grouped_mm_matches_dense_reference_with_gradients():
     ref = moe_dense_reference(xr, wr, expert_ids, gr)
     ref_grads = torch.autograd.grad(ref.square().sum(), (xr, wr, gr))
 
-    assert rms(out, ref) < 1e-5
+    assert_close_rms(out, ref, 1e-5, "out")
     for got, want in zip(grads, ref_grads):
-        assert rms(got, want) < 1e-5
+        assert_close_rms(got, want, 1e-5, "gradient")
     assert torch.equal(grads[1][3], torch.zeros(k, m))
 
 

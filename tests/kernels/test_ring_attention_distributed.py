@@ -16,7 +16,7 @@ import torch
 import torch.multiprocessing as mp
 
 from glyphctx.kernels.ring_attention import naive_attention, zigzag_unshard
-from tests.kernels.conftest import rms_ratio
+from glyphctx.kernels.testing import rms_ratio
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ring_attention_workers import ring_case_worker  # noqa: E402

@@ -12,18 +12,19 @@ from glyphctx.kernels.ring_attention import (
     attention_block_forward,
     naive_attention,
 )
-from tests.kernels.conftest import rms_ratio
+from glyphctx.kernels.testing import assert_close_rms
 
 TOL = 1e-3
 
 
-def make_inputs(batch, q_heads, kv_heads, q_len, k_len, head_dim, seed=0, dtype=torch.float32):
+def make_inputs(batch, q_heads, kv_heads, q_len, k_len, head_dim, seed=0, dtype=torch.float32, device="cpu"):
+    """q, k, v, dout made on the CPU (the same numbers on every device), then moved to `device`."""
     gen = torch.Generator().manual_seed(seed)
-    q = torch.randn(batch, q_heads, q_len, head_dim, generator=gen).to(dtype)
-    k = torch.randn(batch, kv_heads, k_len, head_dim, generator=gen).to(dtype)
-    v = torch.randn(batch, kv_heads, k_len, head_dim, generator=gen).to(dtype)
-    dout = torch.randn(batch, q_heads, q_len, head_dim, generator=gen).to(dtype)
-    return q, k, v, dout
+    q = torch.randn(batch, q_heads, q_len, head_dim, generator=gen)
+    k = torch.randn(batch, kv_heads, k_len, head_dim, generator=gen)
+    v = torch.randn(batch, kv_heads, k_len, head_dim, generator=gen)
+    dout = torch.randn(batch, q_heads, q_len, head_dim, generator=gen)
+    return tuple(t.to(device, dtype) for t in (q, k, v, dout))
 
 
 def reference(q, k, v, dout, causal, causal_offset):
@@ -40,11 +41,11 @@ def test_naive_matches_sdpa_with_gqa(causal):
     q, k, v, _ = make_inputs(2, 6, 2, 33, 33, 20)
     out, lse = naive_attention(q, k, v, causal=causal)
     expected = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
-    assert rms_ratio(out, expected) < 1e-5
+    assert_close_rms(out, expected, 1e-5, "out")
     scores = torch.matmul(q, k.repeat_interleave(3, dim=1).transpose(-1, -2)) * 20 ** -0.5
     if causal:
         scores = scores.masked_fill(torch.ones(33, 33, dtype=torch.bool).triu(1), float("-inf"))
-    assert rms_ratio(lse, torch.logsumexp(scores, dim=-1)) < 1e-6
+    assert_close_rms(lse, torch.logsumexp(scores, dim=-1), 1e-6, "lse")
 
 
 def test_naive_row_without_keys_is_zero_with_minus_inf_lse():
@@ -75,15 +76,15 @@ def test_torch_block_matches_reference(shape):
     out = torch.full_like(q, float("nan"))
     lse = torch.full(q.shape[:3], float("nan"))
     attention_block_forward(q, k, v, causal=causal, causal_offset=offset, out=out, lse=lse, backend="torch")
-    assert rms_ratio(out, out_ref) < TOL
+    assert_close_rms(out, out_ref, TOL, "out")
     assert torch.equal(torch.isinf(lse), torch.isinf(lse_ref))
     finite = torch.isfinite(lse_ref)
-    assert rms_ratio(lse[finite], lse_ref[finite]) < TOL
+    assert_close_rms(lse[finite], lse_ref[finite], TOL, "lse[finite]")
     grads = [torch.full_like(t, float("nan")) for t in (q, k, v)]
     attention_block_backward(dout, q, k, v, lse_ref, delta, dq=grads[0], dk=grads[1], dv=grads[2],
                              causal=causal, causal_offset=offset, backend="torch")
     for got, want in zip(grads, (dq_ref, dk_ref, dv_ref)):
-        assert rms_ratio(got, want) < TOL
+        assert_close_rms(got, want, TOL, "got")
 
 
 def test_block_backward_accumulates_into_given_buffers():
@@ -94,7 +95,7 @@ def test_block_backward_accumulates_into_given_buffers():
     attention_block_backward(dout, q, k, v, lse, delta, dq=grads[0], dk=grads[1], dv=grads[2], causal=True,
                              accumulate=True, backend="torch")
     for got, before, want in zip(grads, start, (dq_ref, dk_ref, dv_ref)):
-        assert rms_ratio(got - before, want) < TOL
+        assert_close_rms(got - before, want, TOL, "got - before")
 
 
 def test_block_rejects_bad_shapes_and_backends():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from safetensors import safe_open
 
-from glyphctx.batch import compress_many
+from glyphctx.compress_many import compress_many
 from glyphctx.errors import ConfigError, OutputError
 from glyphctx.io.output import read_manifest
 from glyphctx.pipelines import ingest

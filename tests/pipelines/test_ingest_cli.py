@@ -1,4 +1,4 @@
-"""`glyphctx ingest`: exit status 0 when every document made it, 3 when some failed, 2 on bad settings."""
+"""`glyphctx ingest`: exit status 0 when every document made it, 1 when some failed, 2 on bad settings."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_exit_status_and_summary(local_ray, tmp_path):
 
     (good / "empty.txt").write_bytes(b"")
     result = runner.invoke(_app(), [str(good), "-o", str(tmp_path / "out"), "--no-encode", "--workers", "2"])
-    assert result.exit_code == SOME_FAILED == 3, result.output
+    assert result.exit_code == SOME_FAILED == 1, result.output
     assert "3 documents: 0 ingested, 2 skipped, 1 failed" in result.output
     assert "empty.txt: [empty] is empty" in result.output
     rows = read_index(tmp_path / "out" / "index.parquet")

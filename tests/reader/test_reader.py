@@ -11,11 +11,12 @@ import torch
 from glyphctx.encode import EncoderConfig, EncoderProfile
 from glyphctx.errors import ConfigError
 from glyphctx.normalise import normalise_text
-from glyphctx.reader import GlyphReader, ReaderTokenizer, WindowExceededError, load_reader_config
+from glyphctx.errors import ContextTooLongError
+from glyphctx.reader import GlyphReader, ReaderTokenizer, load_reader_config
 from glyphctx.reader.lines import render_lines
 from glyphctx.reader.task import IGNORE, ReaderTask
 from glyphctx.tokens import load_tokenizer
-from glyphctx.train.corpus import Corpus
+from glyphctx.common.corpus import Corpus
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TEXT = normalise_text((DATA / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8"))
@@ -106,12 +107,41 @@ def test_every_character_sits_on_the_grid_so_each_token_shows_twelve(reader):
     ink = np.where((line.image < 128).any(axis=0))[0]
     assert ink.max() < 4 * len(line.text) + 2  # 4 px a character, spaces included
 
-def test_training_positions_follow_each_sample_s_render_config(task):
+def _character_of_each_input(ids: list[int]) -> list[int]:
+    """Input k predicts byte k of the target: the index of the character that byte belongs to (bytes past
+    the text, the end of text and padding, count one character each)."""
+    text = bytes(ids[1:ids.index(ReaderTokenizer.eos)]).decode("utf-8")
+    owners = [i for i, char in enumerate(text) for _ in char.encode("utf-8")]
+    return owners + list(range(len(text), len(text) + len(ids) - len(owners)))
+
+
+def test_training_positions_follow_each_sample_s_render_config(monkeypatch):
+    # The preset's own sampler keeps every character 12 to a token; this one also draws half the passages
+    # 3 px a character (16 to a token) from a 4.5 px margin, so a batch that used one layout for all
+    # samples would put half its rows at the wrong positions.
+    preset = load_reader_config("tiny-reader").render
+    narrow = preset.replace(horizontal_scale=preset.horizontal_scale * 0.75, margin_left=4.5)
+    monkeypatch.setattr("glyphctx.reader.task.sample_config", lambda base, rng: narrow if rng.random() < 0.5 else base)
+    half = len(TEXT) // 2
+    task = ReaderTask(Corpus(train=[TEXT[:half]], held_out=[TEXT[half:]]), batch_size=8, passages=4)
+    drawn = []
+    layout_for = task._layout
+    monkeypatch.setattr(task, "_layout", lambda render: drawn.append(render) or layout_for(render))
     batch = task.batch(5, 0, 1)
-    positions, ids = batch["positions"], batch["input_ids"]
-    assert positions.shape == (ids.shape[0], 10 + ids.shape[1])
-    spans = {tuple(row[:10].tolist()) for row in positions}
-    assert len(spans) >= 1 and all(span[0] == 0 for span in spans)
+    assert len(drawn) == 8 and set(drawn) == {preset, narrow}
+    # [begin, token j at the middle of its characters, end], and where the first character's cell is
+    geometry = {preset: ([0, 7, 19, 31, 43, 55, 67, 79, 91, 98], 1),
+                narrow: ([0, 9, 25, 41, 57, 73, 89, 105, 121, 130], 2)}
+    tasks = set()
+    for config, row, ids in zip(drawn, batch["positions"].tolist(), batch["input_ids"].tolist()):
+        prefix, first = geometry[config]
+        assert row[:10] == prefix
+        if ids[0] == ReaderTokenizer.transcribe:  # over the characters predicted, a multi-byte one once
+            assert row[10:] == [first + k for k in _character_of_each_input(ids)]
+        else:  # a continuation follows the page one position a byte
+            assert row[10:] == list(range(prefix[-1] + 1, prefix[-1] + 1 + len(ids)))
+        tasks.add(ids[0])
+    assert tasks == {ReaderTokenizer.transcribe, ReaderTokenizer.continue_}
 
 
 def test_training_steps_lower_the_loss(task):
@@ -151,9 +181,9 @@ def test_reading_returns_text_for_every_page_and_answers_within_the_window(reade
     assert read == reader.transcribe(pages, max_new_tokens=5)  # greedy: repeatable
     assert isinstance(reader.answer(pages, "Who?", max_new_tokens=4), str)
     assert isinstance(reader.answer_text(TEXT[:200], "Who?", max_new_tokens=4), str)
-    with pytest.raises(WindowExceededError, match="window is 32,768"):
+    with pytest.raises(ContextTooLongError, match="window is 32,768"):
         reader.answer(pages * 200, "Who?")
-    with pytest.raises(WindowExceededError, match="plain text"):
+    with pytest.raises(ContextTooLongError, match="plain text"):
         reader.answer_text(TEXT * 4, "Who?")
 
 

@@ -1,11 +1,14 @@
 """Layout invariants: exact spans, nothing lost, nothing past the margins."""
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from glyphctx.render import RenderConfig, render_text, word_cache
+import glyphctx
+from glyphctx.render import RenderConfig, forget_words, render_text, word_cache
+from glyphctx.render.fonts import can_shape
 from glyphctx.render.layout import layout_pages
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -129,11 +132,96 @@ def test_right_to_left_paragraphs_are_set_from_the_right_margin():
     assert xs == sorted(xs, reverse=True)  # logical order runs right to left
     result = render_text(text, config)
     assert (result.pages[0].image < 128).any()
+    assert result.unshaped_words == 0 and not words.unshaped(first_box)
 
 
-def test_combining_marks_stay_with_their_base_and_render():
-    text = "Cafe\u0301 na\u0308ive " * 40
-    result = render_text(text, RenderConfig(page_width=200, page_height=400))
+def _ink_difference(a, b) -> float:
+    """Summed absolute difference of two strips' bitmaps (left-aligned), relative to the first one's ink."""
+    a, b = a.bitmap.astype(int), b.bitmap.astype(int)
+    width = max(a.shape[1], b.shape[1])
+    a, b = (np.pad(m, ((0, 0), (0, width - m.shape[1]))) for m in (a, b))
+    return np.abs(a - b).sum() / a.sum()
+
+
+@pytest.mark.skipif(not can_shape(), reason="Pillow is built without libraqm: right-to-left words cannot be shaped")
+def test_right_to_left_words_are_shaped_whole_right_to_left_and_joined():
+    words = word_cache(RenderConfig(font_size=24))
+    for word in ("שלום", "ספר", "אבגד"):  # Hebrew has no joining: shaping only reverses the letters
+        shaped = words.strip(word)
+        assert not words.unshaped(word)
+        assert _ink_difference(shaped, words._compose(word[::-1])) < 0.5 * _ink_difference(shaped, words._compose(word))
+    for word in ("مرحبا", "بيت"):  # Arabic letters join: the word is narrower than its isolated letters
+        assert not words.unshaped(word)
+        assert words.width(word) < 0.9 * sum(words.char_widths(word))
+
+
+def test_a_right_to_left_word_no_font_can_shape_is_drawn_mirrored_counted_and_warned():
+    # DejaVu Sans has the Arabic, only Droid Sans Fallback the circled 11 after it: no one face shapes the word
+    word = "البند⑪"
+    text = f"{word} الأول مرحبا بالعالم\n\nنص {word}"
+    config = RenderConfig(page_width=400, page_height=40, margin_top=5, margin_bottom=5, line_height=12)
+    words = word_cache(config)
+    assert words.unshaped(word) and not words.unshaped("مرحبا") and not words.unshaped("hello")
+    assert np.array_equal(words.strip(word).bitmap, words._compose(word).bitmap)  # letter by letter, from the left
+    result = render_text(text, config)
+    assert [page.unshaped_words for page in result.pages] == [1, 1] and result.unshaped_words == 2
+    compressed = glyphctx.compress(text, config=config)
+    assert compressed.unshaped_words == 2
+    assert compressed.warnings() == [
+        "2 right-to-left word(s) on page(s) 1, 2 could not be shaped (no one shipped font has all of their "
+        "characters) and were drawn letter by letter: unjoined and mirrored"
+    ]
+    assert not glyphctx.compress("مرحبا بالعالم", config=config).warnings()
+
+
+def test_without_libraqm_every_right_to_left_word_is_counted_and_warned(monkeypatch):
+    monkeypatch.setattr("glyphctx.render.words.can_shape", lambda: False)
+    monkeypatch.setattr("glyphctx.result.can_shape", lambda: False)
+    config = RenderConfig(page_width=300, page_height=400, font_size=13.5)  # a size no other test draws
+    text = "שלום עולם hello מרחבא\nplain English line"
+    try:
+        result = render_text(text, config)
+        assert result.unshaped_words == 3  # "hello" and the English line are left-to-right: not counted
+        assert glyphctx.compress(text, config=config).warnings() == [
+            "3 right-to-left word(s) on page(s) 1 could not be shaped (Pillow has no libraqm) and were drawn "
+            "letter by letter: unjoined and mirrored"
+        ]
+    finally:
+        forget_words()  # the words drawn unshaped here must not stand in for shaped ones later
+
+
+def marks_at_starts(text, pages):
+    """Boxes, lines and pages that begin with a combining mark, which would cut it from its base."""
+    starts = [box for page in pages for line in page.lines for box in line.boxes]
+    starts += [text[s] for page in pages for s in [page.start, *(line.start for line in page.lines)] if s < len(text)]
+    return [char for char in (s[0] for s in starts) if unicodedata.category(char)[0] == "M"]
+
+
+@pytest.mark.parametrize("text", [
+    "Cafe\u0301 na\u0308ive " * 40,  # decomposed Latin words between spaces
+    ("Cafe\u0301na\u0308ive" * 12 + " ") * 3,  # words wider than a line: broken between characters
+    "किताब " * 10 + "किकि" * 50,  # Devanagari vowel signs: spacing marks, of combining class 0
+    "ab\u20dd" * 60,  # an enclosing mark (combining class 0)
+    "กั" * 100,  # a Thai vowel sign (non-spacing, combining class 0)
+    "中\u0301文\u0301" * 60,  # marks after CJK characters, between which lines break
+    "か\u3099き\u3099" * 60,  # kana voicing marks, themselves inside the CJK block
+], ids=["latin", "latin-long-words", "devanagari", "enclosing", "thai", "cjk", "kana"])
+@pytest.mark.parametrize("align", ["left", "justify"])
+def test_combining_marks_stay_with_their_base_at_every_break(text, align):
+    for page_width in range(100, 160, 7):
+        config = RenderConfig(page_width=page_width, page_height=2000, align=align)
+        pages, _ = layouts(text, config)
+        check_spans(text, pages)
+        assert drawn_text(text, pages) == "".join(text.split())
+        assert sum(len(page.lines) for page in pages) > 3
+        assert marks_at_starts(text, pages) == [], f"page width {page_width}"
+    rendered = render_text(text, config)
+    assert [span for page in rendered.pages for span in page.line_spans] == [
+        (line.start, line.end) for page in pages for line in page.lines]
+
+
+def test_combining_marks_render():
+    result = render_text("Cafe\u0301 na\u0308ive " * 40, RenderConfig(page_width=200, page_height=400))
     assert not result.missing_chars
     assert (result.pages[0].image < 128).sum() > 100
 

@@ -75,7 +75,7 @@ def test_unknown_keys_and_bad_yaml_name_the_file(tmp_path):
     not_a_mapping.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="mapping"):
         load_preset(str(not_a_mapping))
-    with pytest.raises(ConfigError, match="unknown preset"):
+    with pytest.raises(ConfigError, match="unknown render preset"):
         load_preset("no-such-preset")
 
 

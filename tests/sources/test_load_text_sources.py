@@ -99,7 +99,7 @@ def test_pipe_is_read(tmp_path):
 def test_load_text():
     doc = load_text("A string\r\nwith two lines.")
     assert doc.source == "<text>" and doc.kind == "text" and doc.encoding is None
-    assert doc.sha256 == hashlib.sha256("A string\r\nwith two lines.".encode()).hexdigest()
+    assert doc.sha256 == hashlib.sha256(b"A string\r\nwith two lines.").hexdigest()
     assert load_text("# Title", name="x.md").kind == "markdown"
     with pytest.raises(EmptyDocumentError) as caught:
         load_text("  \n\t ", name="blank")

@@ -1,4 +1,5 @@
-"""Tekken counts: known strings, control-token look-alikes as text, and chunked == one-shot counts."""
+"""Tekken counts: ids as mistral-common's own tokenizer gives them to a model, control-token look-alikes
+as text, and chunked == one-shot counts on long prose."""
 
 from __future__ import annotations
 
@@ -10,13 +11,41 @@ import pytest
 from glyphctx.tokens import load_tokenizer
 from glyphctx.tokens.tekken import CHUNK_CHARS, safe_chunks
 
-NOVEL = Path("/work/shared/corpus/text/pride-and-prejudice.txt")
+DATA = Path(__file__).resolve().parents[1] / "data"
 NUM_SPECIAL_IDS = 1000  # Tekken v3 reserves ids 0..999 for control/special tokens
 
 
 @pytest.fixture(scope="module")
 def tekken():
     return load_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def user_turn_ids(tekken):
+    """`text` -> its ids as a model receives them: mistral-common's own encoding of a one-message chat
+    (`MistralTokenizer` over the same shipped file), less the `<s>[INST] ... [/INST]` around it."""
+    from mistral_common.protocol.instruct.messages import UserMessage
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    mistral = MistralTokenizer.from_file(str(tekken.path))
+    frame = [mistral.instruct_tokenizer.tokenizer.get_special_token(t) for t in ("<s>", "[INST]", "[/INST]")]
+
+    def ids(text: str) -> list[int]:
+        tokens = mistral.encode_chat_completion(ChatCompletionRequest(messages=[UserMessage(content=text)])).tokens
+        assert tokens[:2] == frame[:2] and tokens[-1] == frame[2]
+        return tokens[2:-1]
+
+    return ids
+
+
+@pytest.fixture(scope="module")
+def long_prose():
+    """The test chapter and the Windows-1252 Frankenstein excerpt (CRLF lines), repeated past one chunk."""
+    chapter = (DATA / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8")
+    excerpt = (DATA / "text" / "frankenstein-excerpt-cp1252.txt").read_bytes().decode("cp1252")
+    text = chapter + excerpt
+    return text * (CHUNK_CHARS // len(text) + 2)
 
 
 @pytest.mark.parametrize(
@@ -30,28 +59,32 @@ def tekken():
         ),
     ],
 )
-def test_known_strings(tekken, text, ids):
+def test_known_strings(tekken, user_turn_ids, text, ids):
     assert tekken.encode(text) == ids
     assert tekken.count(text) == len(ids)
+    if text:
+        assert user_turn_ids(text) == ids
 
 
 @pytest.mark.parametrize("text", ["<s>", "</s>", "[INST]", "[/INST]", "[IMG]", "<unk>", "<s>[INST] hi [/INST]</s>"])
-def test_control_token_strings_are_plain_text(tekken, text):
+def test_control_token_strings_are_plain_text(tekken, user_turn_ids, text):
     ids = tekken.encode(text)
     assert len(ids) >= 2
     assert min(ids) >= NUM_SPECIAL_IDS
+    assert user_turn_ids(text) == ids  # the model too sees these as text, not as control tokens
 
 
-def test_unicode_and_whitespace_round_trip_counts(tekken):
+def test_unicode_and_whitespace_round_trip_counts(tekken, user_turn_ids):
     text = "naïve café 漢字 ² Ⅷ\r\n\ttabs  and   spaces\n\n\n/path/to\n"
     assert tekken.count(text) == len(tekken.encode(text)) > 0
+    assert tekken.encode(text) == user_turn_ids(text)
 
 
-@pytest.mark.skipif(not NOVEL.is_file(), reason="shared corpus not present")
-def test_novel_counted_in_chunks_equals_one_shot(tekken):
-    text = NOVEL.read_bytes().decode("cp1252")
+def test_long_prose_counted_in_chunks_equals_one_shot(tekken, user_turn_ids, long_prose):
+    text = long_prose
     assert len(safe_chunks(text)) > 1  # the default chunking really cuts this text
     one_shot = tekken.encode(text)
+    assert one_shot == user_turn_ids(text)
     assert tekken.count(text) == len(one_shot)
     for chunk_chars in (1000, 50_000):
         chunks = safe_chunks(text, chunk_chars)

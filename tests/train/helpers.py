@@ -61,7 +61,7 @@ class RegressionTask:
 
 
 def tiny_lm_task(context: int = 32, batch_size: int = 2) -> LMTask:
-    from glyphctx.train.corpus import load_corpus
+    from glyphctx.common.corpus import load_corpus
 
     return LMTask(corpus=load_corpus(CORPUS), context=context, batch_size=batch_size, model=dict(TINY_MODEL))
 

@@ -70,7 +70,7 @@ def test_a_transformers_folder_is_read_with_its_own_tokenizer(tmp_path):
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from glyphctx.train.corpus import load_corpus
+    from glyphctx.common.corpus import load_corpus
 
     text = load_corpus(CORPUS).train_text()
     tok = Tokenizer(models.BPE(unk_token="<unk>"))

@@ -6,7 +6,7 @@ import pytest
 
 from glyphctx.errors import ConfigError, TokenizerError
 from glyphctx.train import ByteTokenizer, load_corpus
-from glyphctx.train.corpus import SINGLE_CHAPTER_HELD_OUT
+from glyphctx.common.corpus import SINGLE_CHAPTER_HELD_OUT
 from tests.train.helpers import CORPUS, DATA
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from glyphctx.common.hf_vlm import load_vlm
+from glyphctx.errors import GlyphctxError
 from glyphctx.search.errors import OracleError
 from glyphctx.search.oracles.base import Oracle
 
@@ -24,28 +26,15 @@ class HFOracle(Oracle):
 
     def __init__(self, path: str | Path, *, prompt: str = DEFAULT_PROMPT, max_new_tokens: int = 2048,
                  device: str | None = None, dtype: str | None = None) -> None:
-        import torch
-        from transformers import AutoModelForImageTextToText, AutoProcessor
-
-        self.path = Path(path).expanduser()
-        if not self.path.is_dir():
-            raise OracleError(f"hf: {self.path}: not a model directory (give a local transformers VLM folder)")
         if max_new_tokens < 1:
             raise OracleError(f"hf: max_new_tokens must be >= 1, got {max_new_tokens!r}")
+        try:
+            loaded = load_vlm(path, device=device, dtype=dtype)
+        except GlyphctxError as exc:
+            raise OracleError(f"hf: {exc}") from None
+        self.path, self.processor, self.model, self.device = loaded.path, loaded.processor, loaded.model, loaded.device
         self.prompt = prompt
         self.max_new_tokens = int(max_new_tokens)
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        kwargs = {"local_files_only": True}
-        if dtype is not None:
-            if not isinstance(getattr(torch, dtype, None), torch.dtype):
-                raise OracleError(f"hf: unknown dtype {dtype!r} (e.g. bfloat16, float16, float32)")
-            kwargs["dtype"] = getattr(torch, dtype)
-        try:
-            self.processor = AutoProcessor.from_pretrained(self.path, local_files_only=True)
-            self.model = AutoModelForImageTextToText.from_pretrained(self.path, **kwargs)
-        except (OSError, ValueError, KeyError) as exc:
-            raise OracleError(f"hf: {self.path}: cannot load a vision-language model and processor ({exc})") from None
-        self.model.to(self.device).eval()
 
     def read(self, images: Sequence[np.ndarray], *, text_height_px: float | None = None) -> list[str]:
         import torch
