@@ -7,20 +7,52 @@ reason. One bad document never stops the others.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from glyphctx.api import compress
-from glyphctx.render.presets import resolve_config
-from glyphctx.errors import GlyphctxError, OutputError, SourceError, failure_of
+from glyphctx.common.openai_request import chat_body, page_parts
+from glyphctx.common.prompts import QUESTION_PLACEHOLDER, QUESTION_PROMPT
+from glyphctx.errors import ConfigError, GlyphctxError, OutputError, failure_of
 from glyphctx.io.digest import file_sha256
 from glyphctx.io.images import IMAGE_FORMATS
+from glyphctx.io.openai_batch import REQUEST_FILE, batch_line
 from glyphctx.io.output import is_complete, job_key, read_manifest, write_result
+from glyphctx.render.presets import resolve_config
 from glyphctx.sources import discover, load_document
 from glyphctx.tokens import DEFAULT_PROFILE, get_profile, load_tokenizer
+
+
+@dataclass(frozen=True)
+class OpenAIExport:
+    """The request file `--to openai-jsonl` writes beside each document's pages.
+
+    One vLLM batch-runner line per document: a chat-completions request naming the served `model`,
+    with the pages as image parts (resized by the profile's rule, as `glyphctx ask` sends them) and
+    `prompt`, whose `{question}` is left for the caller to fill in.
+    """
+
+    model: str
+    prompt: str = QUESTION_PROMPT
+    max_tokens: int = 32
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ConfigError("--to openai-jsonl: give the served model's name with --model (the request names it)")
+        if not isinstance(self.prompt, str) or QUESTION_PLACEHOLDER not in self.prompt:
+            raise ConfigError(f"openai-jsonl export: the prompt must contain {QUESTION_PLACEHOLDER}")
+        if isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) or self.max_tokens < 1:
+            raise ConfigError(f"openai-jsonl export: max_tokens must be a positive integer, got {self.max_tokens!r}")
+
+    def files(self, result, custom_id: str, profile) -> dict[str, bytes]:
+        """{file name: bytes} of the export for one compressed document."""
+        parts = page_parts([page.image for page in result.pages], profile)
+        body = chat_body(self.model, parts, self.prompt, self.max_tokens)
+        return {REQUEST_FILE: batch_line(custom_id, body).encode("utf-8")}
 
 
 @dataclass
@@ -93,11 +125,16 @@ def compress_many(
     reflow: bool | None = None,
     image_format: str = "png",
     force: bool = False,
+    export: OpenAIExport | None = None,
     on_start: Callable[[int, int, str], None] | None = None,
     on_page: Callable[[int, int], None] | None = None,
     on_done: Callable[[DocumentStatus], None] | None = None,
 ) -> list[DocumentStatus]:
-    """Compress every document under `inputs` into `output/<name>/`, resuming finished ones."""
+    """Compress every document under `inputs` into `output/<name>/`, resuming finished ones.
+
+    `export` adds a request file per document (see `OpenAIExport`); a folder finished without it is
+    redone, since what decides its outputs changed.
+    """
     if image_format not in IMAGE_FORMATS:  # a setting, not a document's fault: refuse before any work
         raise OutputError(f"unknown image format {image_format!r}; choose one of {', '.join(IMAGE_FORMATS)}")
     render_config = resolve_config(config)
@@ -120,7 +157,7 @@ def compress_many(
             sha = document.sha256 if document else file_sha256(source)
             key = job_key(
                 sha, render_config.digest(), pages=pages, profile=visual.name, tokenizer=text_tokenizer.name,
-                image_format=image_format,
+                image_format=image_format, **({"export": dataclasses.asdict(export)} if export else {}),
             )
             folder = output / name
             if not force and is_complete(folder, key):
@@ -135,7 +172,8 @@ def compress_many(
                     document or Path(source), config=render_config, profile=visual, tokenizer=text_tokenizer,
                     pages=pages, password=password, progress=on_page,
                 )
-                write_result(result, folder, key, image_format)
+                exports = export.files(result, name, visual) if export else None
+                write_result(result, folder, key, image_format, exports)
                 row = DocumentStatus(
                     str(source), name, "ok", len(result.pages), result.budget.text_tokens,
                     result.budget.visual_tokens, warnings=tuple(result.warnings()),

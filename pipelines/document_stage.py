@@ -8,20 +8,19 @@ under the same job key, so either command resumes the other's finished documents
 from __future__ import annotations
 
 import functools
-import json
-import os
 import shutil
 import struct
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glyphctx.io.digest import file_sha256
 from glyphctx.errors import GlyphctxError, SourceError, failure_of
+from glyphctx.io.digest import file_sha256
 from glyphctx.io.output import MANIFEST, is_complete, job_key, read_manifest, write_result
 from glyphctx.pipelines.index import empty_row
 from glyphctx.pipelines.sandbox import ChildCrashed, Sandbox, TimeLimitExceeded
 from glyphctx.pipelines.settings import TOKENS_FILE, IngestSettings
+from glyphctx.pipelines.tokens_file import tokens_metadata
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,8 +44,8 @@ def _tokenizer(spec: str | None):
 
 def prepare(settings: IngestSettings) -> None:
     """Runs once in each sandbox child: imports, tokenizer and fonts loaded before any document's clock."""
-    from glyphctx.api import compress
     import glyphctx.sources.pdf  # noqa: F401 - imports pymupdf, which takes a second or more
+    from glyphctx.api import compress
 
     compress("warm-up", config=settings.config, profile=settings.profile, tokenizer=_tokenizer(settings.tokenizer))
 
@@ -73,19 +72,6 @@ def render_and_write(source: str, folder: str, key: str, settings: IngestSetting
     return row
 
 
-def tokens_metadata(path: Path) -> dict[str, str]:
-    """A safetensors file's metadata, read from its header alone (no tensor library imported)."""
-    with open(path, "rb") as stream:
-        (size,) = struct.unpack("<Q", stream.read(8))
-        if size > 100_000_000:
-            raise ValueError("header too large")
-        header = json.loads(stream.read(size))
-    if os.path.getsize(path) < 8 + size + max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"),
-                                              default=0):
-        raise ValueError("truncated")
-    return header.get("__metadata__") or {}
-
-
 def tokens_complete(folder: Path, key: str, encoder_key: str) -> bool:
     """True when the folder's token file was written for this document job and this encoder."""
     try:
@@ -99,7 +85,8 @@ def process_document(row: dict[str, Any], settings: IngestSettings) -> dict[str,
     """One planned document -> one index row; never raises."""
     started = time.perf_counter()
     out = empty_row(row["order"], row["source"], row["name"])
-    out["encoder"] = settings.encoder if settings.encode else ""
+    if settings.encoder is not None:
+        out.update(encoder=settings.encoder.label, encoder_key=settings.encoder_key)
     try:
         _process(row, settings, out)
     except Exception as exc:  # a bug or a dependency's failure on this document: record it, go on
@@ -109,7 +96,7 @@ def process_document(row: dict[str, Any], settings: IngestSettings) -> dict[str,
     return out
 
 
-def process_documents(batch: "pd.DataFrame", settings: IngestSettings) -> "pd.DataFrame":
+def process_documents(batch: pd.DataFrame, settings: IngestSettings) -> pd.DataFrame:
     """A block of planned documents -> their index rows (Ray Data `map_batches` function).
 
     Several documents per task: a Ray task costs milliseconds to schedule, about what a small

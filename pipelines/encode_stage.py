@@ -1,14 +1,15 @@
 """The encode stage: a callable class that Ray Data runs in an actor pool (one model per actor).
 
-Each actor loads the encoder once; for every document whose pages are written it reads the page
-files back, encodes them, and writes `visual_tokens.safetensors` (one [tokens, dim] tensor per page,
-`page_0001`, ...) atomically, tagged with the document's job key and the encoder's identity so a
-rerun knows whether it is still current.
+Each actor loads the encoder once, from trained weights (a reader run's encoder or a weights file:
+the job runs this stage only when it has some); for every document whose pages are written it reads
+the page files back, encodes them, and writes `visual_tokens.safetensors` (one [tokens, dim] tensor
+per page, `page_0001`, ...) atomically, tagged with the document's job key, the pages' render config
+and the encoder's identity, so a rerun knows whether it is still current and a reader knows whether
+the tokens are its own.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from glyphctx.errors import UnreadablePathError
-from glyphctx.pipelines.settings import TOKENS_FILE, IngestSettings
+from glyphctx.pipelines.settings import IngestSettings
 
 
 def read_pages(folder: Path, manifest: dict[str, Any]) -> list[np.ndarray]:
@@ -47,12 +48,12 @@ class EncodePages:
     def __init__(self, settings: IngestSettings, threads: int | None = None):
         import torch
 
-        from glyphctx.encode import load_encoder
-
         if threads and not torch.cuda.is_available():
             torch.set_num_threads(threads)
+        if settings.encoder is None:
+            raise ValueError("the encode stage needs encoder weights (IngestSettings.encoder)")
         self.settings = settings
-        self.encoder = load_encoder(settings.encoder, weights=settings.encoder_weights)
+        self.encoder = settings.encoder.load()
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         batch = batch.copy()
@@ -74,24 +75,17 @@ class EncodePages:
         return batch
 
     def encode_document(self, folder: Path, key: str) -> int:
-        from safetensors.torch import save
-
-        from glyphctx.io.atomic import atomic_write_bytes
         from glyphctx.io.output import read_manifest
+        from glyphctx.pipelines.tokens_file import write_tokens
 
         manifest = read_manifest(folder)
         if manifest is None:
             raise FileNotFoundError(f"{folder}: no manifest to encode from")
         tensors = self.encoder.encode(read_pages(folder, manifest))
-        state = {f"page_{i + 1:04d}": tensor.contiguous() for i, tensor in enumerate(tensors)}
-        total = sum(int(t.shape[0]) for t in tensors)
         metadata = {
+            **self.settings.encoder.metadata(),
             "job_key": key,
-            "encoder": self.settings.encoder,
-            "encoder_key": self.settings.encoder_key,
+            "render_config_hash": manifest.get("config_hash", ""),
             "profile": self.encoder.config.profile or self.encoder.profile.name,
-            "page_tokens": json.dumps([int(t.shape[0]) for t in tensors]),
-            "tokens": str(total),
         }
-        atomic_write_bytes(folder / TOKENS_FILE, save(state, metadata=metadata))
-        return total
+        return write_tokens(folder, tensors, metadata)

@@ -7,7 +7,8 @@ concatenate into one schema.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,7 +27,8 @@ SCHEMA = pa.schema([
     ("text_tokens", pa.int64()),
     ("visual_tokens", pa.int64()),  # under the accounting profile
     ("encoded_tokens", pa.int64()),  # rows of the token file the encoder wrote (0 without encoding)
-    ("encoder", pa.string()),
+    ("encoder", pa.string()),  # the trained weights encoded with (a reader run, a weights file); "" for pages only
+    ("encoder_key", pa.string()),  # their identity: encoder config digest + weights hash, as the token file says
     ("source_sha256", pa.string()),
     ("config_hash", pa.string()),
     ("job_key", pa.string()),

@@ -7,6 +7,10 @@
                                                           num_gpus=1 each where GPUs exist
                   -> iter_rows (driver): progress, then index.parquet
 
+The encoder stage runs only with trained weights (a reader run's encoder, or an encoder weights file):
+the token files it writes carry the encoder's identity, and `ask_many` reads them in place of encoding
+the pages again when the reader it runs has the same one.
+
 Rows carry paths and counts only; pages travel through the file system, so the object store can
 stay small. Documents are listed by the driver rather than read with `read_binary_files`: the size
 limit must hold before a file's bytes are read, and output names must match `glyphctx compress`.
@@ -16,20 +20,24 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from glyphctx.render.presets import resolve_config
-from glyphctx.tokens import DEFAULT_PROFILE
 from glyphctx.compress_many import plan
 from glyphctx.errors import ConfigError, OutputError, SourceError
 from glyphctx.io.images import IMAGE_FORMATS
 from glyphctx.pipelines.index import normalised, totals, write_index
 from glyphctx.pipelines.settings import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, INDEX_FILE, IngestSettings
-from glyphctx.encode.config import DEFAULT_ENCODER
+from glyphctx.render.presets import resolve_config
+from glyphctx.tokens import DEFAULT_PROFILE
 
 Row = dict[str, Any]
+
+#: what the summary says when no tokens are written
+PAGES_ONLY_NO_WEIGHTS = "pages only: no encoder weights given"
+PAGES_ONLY_NO_ENCODE = "pages only: encoding switched off"
 
 #: documents go to the workers in blocks, one Ray task each. Each block handed out costs a scheduling round
 #: trip through the driver (a tenth of a second or more on a small, busy machine), so blocks are large; two
@@ -49,6 +57,8 @@ class IngestReport:
     cpus: float = 0.0
     gpus: float = 0.0
     totals: dict[str, Any] = field(default_factory=dict)
+    encoder: str = ""  # the trained weights encoded with; "" when only pages were written
+    pages_only: str = ""  # why no visual tokens were written ("" when they were)
 
     @property
     def failed(self) -> list[Row]:
@@ -56,8 +66,9 @@ class IngestReport:
 
 
 def _settings(output: Path, config, profile: str, tokenizer: str | None, image_format: str, timeout: float,
-              max_bytes: int, encode: bool, encoder: str, encoder_weights: str | None, force: bool) -> IngestSettings:
-    """Every setting checked and resolved before a single document is touched."""
+              max_bytes: int, encode: bool, encoder, encoder_weights, force: bool) -> tuple[IngestSettings, str]:
+    """Every setting checked and resolved before a single document is touched; and why pages are not encoded."""
+    from glyphctx.encode import resolve_encoder
     from glyphctx.tokens import get_profile, load_tokenizer
 
     if image_format not in IMAGE_FORMATS:
@@ -66,24 +77,37 @@ def _settings(output: Path, config, profile: str, tokenizer: str | None, image_f
         raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ConfigError(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    render_config = resolve_config(config)
+    source = None
+    if encoder is not None or encoder_weights is not None:
+        source = resolve_encoder(encoder, encoder_weights)
+    render_config = _render_config(config, source)
     visual = get_profile(profile)
     tokenizer_name = load_tokenizer(tokenizer).name
-    encoder_key = ""
-    if encode:
-        from glyphctx.encode import load_encoder_config, weights_digest
-
-        encoder_config = load_encoder_config(encoder)
-        if encoder_weights is None and str(encoder).endswith(".safetensors"):
-            encoder_weights = str(encoder)
-        weights = weights_digest(encoder_weights) if encoder_weights else "init-seed0"
-        encoder_key = f"{encoder_config.digest()}-{weights}"
-    return IngestSettings(
+    pages_only = ""
+    if source is None:
+        pages_only = PAGES_ONLY_NO_WEIGHTS if encode else PAGES_ONLY_NO_ENCODE
+    elif not encode:
+        source, pages_only = None, PAGES_ONLY_NO_ENCODE
+    settings = IngestSettings(
         output=str(output), config=render_config, profile=visual.name, tokenizer=tokenizer,
         tokenizer_name=tokenizer_name, image_format=image_format, timeout=float(timeout), max_bytes=max_bytes,
-        encode=encode, encoder=str(encoder), encoder_weights=str(encoder_weights) if encoder_weights else None,
-        encoder_key=encoder_key, force=force,
+        encoder=source, force=force,
     )
+    return settings, pages_only
+
+
+def _render_config(config, source):
+    """The pages' render config: a reader's own when its encoder encodes them (it reads no other pages)."""
+    if source is None or source.render is None:
+        return resolve_config(config)
+    if config is None:
+        return source.render
+    chosen = resolve_config(config)
+    if chosen.digest() != source.render.digest():
+        raise ConfigError(f"render config {config} ({chosen.digest()}) is not the one the reader {source.label} was "
+                          f"trained on ({source.render.digest()}), and its encoder reads only those pages; leave "
+                          "the render config out to render the reader's way")
+    return chosen
 
 
 def _planned_rows(inputs: Sequence[str | os.PathLike]) -> list[Row]:
@@ -110,7 +134,7 @@ def ingest(
     tokenizer: str | None = None,
     image_format: str = "png",
     encode: bool = True,
-    encoder: str = DEFAULT_ENCODER,
+    encoder: str | os.PathLike | None = None,
     encoder_weights: str | os.PathLike | None = None,
     address: str | None = None,
     workers: int | None = None,
@@ -122,12 +146,16 @@ def ingest(
 ) -> IngestReport:
     """Ingest every document under `inputs` into `output/<name>/` plus `output/index.parquet`.
 
-    Each document's folder holds what `glyphctx compress` writes (pages, text, manifest) and, unless
-    `encode=False`, `visual_tokens.safetensors` from the named encoder preset (weights from the local
-    `encoder_weights` file; without one, a seeded random initialisation). Documents already complete
-    for the same bytes and settings are skipped. A failing, oversized (`max_bytes`) or slow (`timeout`
-    seconds) document becomes a failed row with its reason; the job goes on. `workers` caps the
-    documents in flight (and sizes an embedded Ray); `address` / RAY_ADDRESS joins a cluster.
+    Each document's folder holds what `glyphctx compress` writes (pages, text, manifest) and, when
+    trained weights are named, `visual_tokens.safetensors`. `encoder` is a reader run or checkpoint
+    folder (its encoder's weights; the pages are then drawn with the reader's render config, which
+    `config` may only repeat), an encoder weights file, or a preset / YAML naming the architecture of
+    the `encoder_weights` file. With no weights, or `encode=False`, only pages are written
+    (`IngestReport.pages_only` says why): tokens of a random encoder would mean nothing to any model.
+    Documents already complete for the same bytes and settings are skipped. A failing, oversized
+    (`max_bytes`) or slow (`timeout` seconds) document becomes a failed row with its reason; the job goes
+    on. `workers` caps the documents in flight (and sizes an embedded Ray); `address` / RAY_ADDRESS joins
+    a cluster.
     """
     started = time.perf_counter()
     if isinstance(inputs, (str, os.PathLike)):
@@ -135,8 +163,8 @@ def ingest(
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ConfigError(f"workers must be a positive integer, got {workers!r}")
     output = Path(output).expanduser()
-    settings = _settings(output, config, profile, tokenizer, image_format, timeout, max_bytes, encode, encoder,
-                         str(encoder_weights) if encoder_weights else None, force)
+    settings, pages_only = _settings(output, config, profile, tokenizer, image_format, timeout, max_bytes, encode,
+                                     encoder, encoder_weights, force)
     planned = _planned_rows(inputs)
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -167,7 +195,8 @@ def ingest(
     write_index(rows, index)
     rows.sort(key=lambda r: r["order"])
     return IngestReport(rows=rows, index=index, seconds=time.perf_counter() - started, startup_seconds=startup,
-                        cpus=cpus, gpus=gpus, totals=totals(rows))
+                        cpus=cpus, gpus=gpus, totals=totals(rows),
+                        encoder=settings.encoder.label if settings.encoder else "", pages_only=pages_only)
 
 
 def _dataset(planned: list[Row], settings: IngestSettings, workers: int | None, cpus: float, gpus: float):

@@ -1,15 +1,18 @@
 """`IngestSettings`: everything a worker needs to process a document, in one picklable value.
 
-Resolved once in the driver (presets read, tokenizer named, encoder weights hashed), so a bad
-setting fails before any document and every worker sees the same job.
+Resolved once in the driver (presets read, tokenizer named, encoder weights found and hashed), so a
+bad setting fails before any document and every worker sees the same job.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from glyphctx.render.config import RenderConfig
-from glyphctx.encode.config import DEFAULT_ENCODER
+
+if TYPE_CHECKING:  # the driver resolves it; this module only carries it
+    from glyphctx.encode.checkpoints import EncoderSource
 
 TOKENS_FILE = "visual_tokens.safetensors"
 INDEX_FILE = "index.parquet"
@@ -27,8 +30,14 @@ class IngestSettings:
     image_format: str = "png"
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
-    encode: bool = True
-    encoder: str = DEFAULT_ENCODER
-    encoder_weights: str | None = None
-    encoder_key: str = ""  # encoder config digest + weights digest: the token file's identity
+    encoder: EncoderSource | None = None  # trained weights to encode with; None: pages only
     force: bool = False
+
+    @property
+    def encode(self) -> bool:
+        return self.encoder is not None
+
+    @property
+    def encoder_key(self) -> str:
+        """The identity token files are written under (config digest + weights hash); "" without encoding."""
+        return self.encoder.identity if self.encoder is not None else ""

@@ -14,7 +14,10 @@ class Answer:
 
     `budget` compares the plain-text path (the document's text tokens in the model's tokenizer) with
     the visual tokens the pages took in the model's actual input. `input_tokens` is every position the
-    prompt took on the path that answered (`mode` "visual" or "text"): pages or text, plus the prompt.
+    prompt took on the path that answered (`mode` "visual" or "text"): pages or text, plus the prompt,
+    as glyphctx counts it. A served model's server counts too: `server_prompt_tokens` is its
+    `usage.prompt_tokens` (its own tokenizer, chat template and image tokens), None for local models.
+    `window` is None when a served model's window is unknown.
     """
 
     text: str
@@ -22,11 +25,12 @@ class Answer:
     budget: TokenBudget
     timings: dict[str, float]  # seconds: extract, normalise, render, tokens, encode, generate
     input_tokens: int
-    window: int
+    window: int | None
     pages: int
     model: str
     mode: str = "visual"
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    server_prompt_tokens: int | None = None
 
     @property
     def text_tokens(self) -> int:
@@ -57,5 +61,6 @@ class Answer:
             "ratio": self.ratio,
             "input_tokens": self.input_tokens,
             "window": self.window,
+            "server_prompt_tokens": self.server_prompt_tokens,
             "timings": dict(self.timings),
         }

@@ -1,9 +1,11 @@
 """`AnswerModel`: what the pipeline needs from a model, whichever kind answers.
 
-Two kinds answer questions about pages: the GlyphLM page reader (glyphctx.reader) and any local
-transformers VLM. The pipeline counts, checks the window and times stages the same way for both, so
-each kind says, before it runs, how many positions a prompt will take, with its own tokenizer and its
-own image rule; those counts are what the long-input check compares with the window.
+Three kinds answer questions about pages: the GlyphLM page reader (glyphctx.reader), any local
+transformers VLM, and a model behind an OpenAI-compatible server. The pipeline counts, checks the window
+and times stages the same way for all, so each kind says, before it runs, how many positions a prompt
+will take, with its own tokenizer and its own image rule; those counts are what the long-input check
+compares with the window. A served model's window is known only when the server or the pipeline says
+(`window` is then None and nothing is checked here), and the server reports its own prompt count.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ class Generated:
     input_tokens: int  # every position the prompt took (visual tokens included)
     visual_tokens: int = 0  # positions that were page tokens, as counted in the model's actual input
     timings: dict[str, float] = field(default_factory=dict)  # encode, generate
+    server_prompt_tokens: int | None = None  # the server's usage.prompt_tokens (served models only)
 
 
 class AnswerModel(ABC):
-    kind: str  # "reader" or "vlm"
+    kind: str  # "reader", "vlm" or "openai"
     name: str
-    window: int  # most positions one forward pass takes: prompt, pages and the answer together
+    window: int | None  # most positions one forward pass takes: prompt, pages and answer; None: unknown
     profile: VisualProfile  # the model's own page -> visual tokens rule
     tokenizer_name: str
 
@@ -69,6 +72,20 @@ class AnswerModel(ABC):
     def encode(self, pages: Sequence[np.ndarray]):
         """The model's own visual tokens for the pages, or None when it has no separate encoder."""
         return None
+
+    def encoder_identity(self) -> str | None:
+        """The model's own encoder as `<config digest>-<weights hash>` (glyphctx.encode), or None without one.
+
+        Token files written by `glyphctx ingest` carry the identity of the encoder that made them; a
+        model reads stored tokens instead of encoding the pages again only when the two are equal.
+        """
+        return None
+
+    def answer_tokens(self, tokens: Sequence, question: str, max_new_tokens: int) -> Generated:
+        """Answer from visual tokens its own encoder made (`encode`, or stored ones of the same identity)."""
+        from glyphctx.errors import ModelError
+
+        raise ModelError(f"{self.name} reads page images, not visual tokens")
 
 
 class ModelTokenizer(TextTokenizer):

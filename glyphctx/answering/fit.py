@@ -1,7 +1,9 @@
 """The long-input check: does a prompt fit the model's window, and if not, what would.
 
 Checked before the model runs, from counts alone, because an input past the window otherwise ends as
-an out-of-memory crash or as positions the model never learned. The two ways out are priced with the
+an out-of-memory crash or as positions the model never learned. A model whose window is unknown (a
+served model the server and the pipeline say nothing about) is not checked here: its server decides,
+and its refusal comes back as the same `ContextTooLongError`. The two ways out are priced with the
 model's own accounting: the densest render config (shipped presets and searched configs) that would
 fit, and the number of processes context-parallel ring attention would spread the sequence over.
 """
@@ -40,7 +42,7 @@ def check_visual(*, source: str, document: Document, config: RenderConfig, confi
     """The positions the visual prompt needs; raises ContextTooLongError when that exceeds the window."""
     prompt_tokens = model.visual_prompt_tokens(pages, question)
     needed = visual_tokens + prompt_tokens + max_new_tokens
-    if needed <= model.window:
+    if model.window is None or needed <= model.window:
         return needed
     processes = math.ceil(needed / model.window)
     best: tuple[int, int, str] | None = None  # (positions, visual tokens, label) of the densest candidate
@@ -73,7 +75,7 @@ def check_text(*, source: str, model: AnswerModel, text_prompt_tokens: int, max_
                visual_needed: int | None = None) -> int:
     """The positions the plain-text prompt needs; raises ContextTooLongError past the window."""
     needed = text_prompt_tokens + max_new_tokens
-    if needed <= model.window:
+    if model.window is None or needed <= model.window:
         return needed
     processes = math.ceil(needed / model.window)
     pages = (f"; the pages take {visual_needed:,} positions instead" if visual_needed is not None else "")

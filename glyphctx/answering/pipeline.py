@@ -40,7 +40,9 @@ class Pipeline:
     """Named parts put together once, so every question about every document is read the same way."""
 
     def __init__(self, config: PipelineConfig):
-        self.config = config.replace(model=str(config.model_path))  # fixed now: workers may start elsewhere
+        if config.served is None:  # a folder is fixed now: workers may start elsewhere
+            config = config.replace(model=str(config.model_path))
+        self.config = config
         self._model: AnswerModel | None = None
         self._encoder = None
 
@@ -58,7 +60,9 @@ class Pipeline:
         return cls(PipelineConfig.load(name_or_path))
 
     def __repr__(self) -> str:
-        return f"Pipeline({self.config.name!r}, model={self.config.model!r})"
+        served = self.config.served
+        model = served.describe() if served is not None else repr(self.config.model)
+        return f"Pipeline({self.config.name!r}, model={model})"
 
     # ------------------------------------------------------------------ parts
     @property
@@ -75,6 +79,8 @@ class Pipeline:
 
         if self._model is not None:
             return (self._model.render_config, self._model.profile) if self._model.kind == "reader" else None
+        if self.config.served is not None:  # a served model reads the pipeline's pages
+            return None
         if not self.config.model_path.exists():  # which render config applies depends on the model's kind
             self.model  # raises, saying which command makes the folder
         checkpoint = reader_checkpoint(self.config.model_path)
@@ -154,7 +160,7 @@ class Pipeline:
             warnings.append(f"the model took {generated.visual_tokens} visual tokens; its rule counted "
                             f"{budget.visual_tokens}")
         return Answer(generated.text, question, budget, {**timings, **generated.timings}, generated.input_tokens,
-                      model.window, len(images), model.name, "visual", tuple(warnings))
+                      model.window, len(images), model.name, "visual", tuple(warnings), generated.server_prompt_tokens)
 
     def ask_text(self, source, question: str, *, max_new_tokens: int | None = None, **options) -> Answer:
         """The same question from the plain text with the same model: the baseline the pages are measured by."""
@@ -167,7 +173,7 @@ class Pipeline:
         timings = {"extract": result.timings.get("extract", 0.0), "normalise": result.timings.get("normalise", 0.0),
                    **generated.timings}
         return Answer(generated.text, question, result.budget, timings, generated.input_tokens, model.window,
-                      len(result.pages), model.name, "text", tuple(result.warnings()))
+                      len(result.pages), model.name, "text", tuple(result.warnings()), generated.server_prompt_tokens)
 
 
 def _label(result) -> str:

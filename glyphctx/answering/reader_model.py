@@ -81,6 +81,12 @@ class ReaderModel(AnswerModel):
         started = time.perf_counter()
         tokens = self.reader.visual_tokens(pages)
         encode = time.perf_counter() - started
+        generated = self.answer_tokens(tokens, question, max_new_tokens)
+        generated.timings = {"encode": encode, **generated.timings}
+        return generated
+
+    def answer_tokens(self, tokens, question: str, max_new_tokens: int) -> Generated:
+        """Answer from visual tokens of the reader's own encoder (one [n, dim] tensor per page)."""
         started = time.perf_counter()
         try:
             text = self.reader.answer_tokens(tokens, question, max_new_tokens)
@@ -93,7 +99,7 @@ class ReaderModel(AnswerModel):
         # positions, not tokens: an aligned reader spreads a page's tokens over its characters' positions
         positions = self.reader.layout.positions([int(t.shape[0]) for t in tokens], len(self._question_ids(question)),
                                                  transcript=False)
-        return Generated(text.strip(), positions[-1] + 1, count, {"encode": encode, "generate": generate})
+        return Generated(text.strip(), positions[-1] + 1, count, {"generate": generate})
 
     def answer_text(self, document: str, question: str, max_new_tokens: int) -> Generated:
         started = time.perf_counter()
@@ -104,11 +110,25 @@ class ReaderModel(AnswerModel):
     def encode(self, pages: Sequence[np.ndarray]):
         return self.reader.visual_tokens(pages)
 
+    def encoder_identity(self) -> str:
+        """The reader's encoder config digest and its weights file's hash, as stored tokens carry them."""
+        if getattr(self, "_encoder_identity", None) is None:  # hashed once: the file can be large
+            from glyphctx.encode import encoder_identity
+            from glyphctx.io.digest import file_sha256
+            from glyphctx.reader.model import WEIGHTS_FILE
+
+            self._encoder_identity = encoder_identity(self.reader.config.encoder, file_sha256(self.path / WEIGHTS_FILE))
+        return self._encoder_identity
+
 
 def load_answer_model(config) -> AnswerModel:
-    """The model a `PipelineConfig` names: a reader checkpoint or a transformers VLM folder."""
+    """The model a `PipelineConfig` names: a reader checkpoint, a transformers VLM folder or a served model."""
     from glyphctx.answering.vlm import VLMModel, is_vlm_folder
 
+    if config.served is not None:
+        from glyphctx.answering.openai_model import OpenAIModel
+
+        return OpenAIModel(config.served, prompt=config.prompt, profile=config.profile, tokenizer=config.tokenizer)
     path = config.model_path
     if not path.exists():
         how = f"; `{config.made_by}` makes it" if config.made_by else ""

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from glyphctx.cli import options
-from glyphctx.cli.console import out, reports_errors, warn
+from glyphctx.cli.console import fail, out, reports_errors, warn
 
 STAGES = ("extract", "normalise", "render", "tokens", "encode", "generate")
 
@@ -25,18 +25,27 @@ def ask(
     max_new_tokens: options.MaxNewTokens = None,
     pages: options.Pages = None,
     password: options.Password = None,
+    base_url: options.BaseUrl = None,
+    model: options.ServedModelName = None,
+    api_key_env: options.ApiKeyEnv = None,
+    timeout: options.ServerTimeout = None,
+    max_retries: options.MaxRetries = None,
 ) -> None:
     """Answer a question about a document from its rendered pages; print the token budget and timings.
 
-    --max-new-tokens defaults to the pipeline's.
+    --max-new-tokens defaults to the pipeline's. --base-url and --model ask a model served over an
+    OpenAI-compatible API (vLLM, SGLang, transformers serve) instead of the pipeline's model; the
+    pipeline's render config, profile and prompt still decide the pages and the question.
     """
     from transformers.utils import logging as transformers_logging
 
-    from glyphctx.answering import ContextTooLongError, Pipeline
+    from glyphctx.answering import ContextTooLongError, Pipeline, PipelineConfig
 
     transformers_logging.disable_progress_bar()  # a weights-loading bar would land between the answer lines
     document = source if source == "-" else Path(source)
-    chosen = Pipeline.load(pipeline)
+    config = served_config(PipelineConfig.load(pipeline), base_url=base_url, model=model, api_key_env=api_key_env,
+                           timeout=timeout, max_retries=max_retries)
+    chosen = Pipeline(config)
     if source == "-":  # stdin can be read once: load it here so both paths see the same text
         from glyphctx.sources import load_document
 
@@ -59,18 +68,59 @@ def ask(
         table.add_column("")
         table.add_column("pages (visual tokens)")
         table.add_column("plain text (text tokens)")
-        text_answer = baseline.text if baseline else f"does not fit: {baseline_error.needed:,} positions > " \
-                                                     f"window {baseline_error.window:,}"
+        text_answer = baseline.text if baseline else _does_not_fit(baseline_error)
         table.add_row("answer", escape(visual.text), escape(text_answer))
         table.add_row("document tokens", f"{visual.visual_tokens:,} visual", f"{visual.text_tokens:,} text")
-        table.add_row("positions", f"{visual.input_tokens:,} of {visual.window:,}",
-                      f"{baseline.input_tokens:,} of {baseline.window:,}" if baseline else
-                      f"{baseline_error.needed:,} of {baseline_error.window:,}")
+        table.add_row("positions", _positions(visual.input_tokens, visual.window),
+                      _positions(baseline.input_tokens, baseline.window) if baseline else
+                      _positions(baseline_error.needed, baseline_error.window or None))
+        if visual.server_prompt_tokens is not None:
+            table.add_row("server prompt tokens", f"{visual.server_prompt_tokens:,}",
+                          f"{baseline.server_prompt_tokens:,}" if baseline and baseline.server_prompt_tokens is not None
+                          else "-")
         table.add_row("generate", f"{visual.timings.get('generate', 0.0):.2f} s",
                       f"{baseline.timings.get('generate', 0.0):.2f} s" if baseline else "-")
         out.print(table)
+    server = (f"; the server counted {visual.server_prompt_tokens:,} prompt tokens"
+              if visual.server_prompt_tokens is not None else "")
     out.print(f"budget: {visual.text_tokens:,} text tokens -> {visual.visual_tokens:,} visual tokens "
               f"({visual.ratio:.2f}x) on {visual.pages} page{'' if visual.pages == 1 else 's'}; "
-              f"{visual.input_tokens:,} of {visual.window:,} positions", highlight=False)
+              f"{_positions(visual.input_tokens, visual.window, ' positions')}{server}", highlight=False)
     stages = [f"{stage} {visual.timings[stage]:.3f} s" for stage in STAGES if stage in visual.timings]
     out.print(f"timings: {', '.join(stages)}; total {visual.seconds:.2f} s", highlight=False)
+
+
+def served_config(config, *, base_url: str | None, model: str | None, api_key_env: str | None,
+                  timeout: float | None, max_retries: int | None):
+    """The pipeline with its model replaced or adjusted by the command line's server options.
+
+    A pipeline whose model is a folder needs --base-url and --model together; one that already names a
+    served model takes any of them as a change to its mapping.
+    """
+    from glyphctx.answering.config import ServedModel
+
+    given = {"base_url": base_url, "model": model, "api_key_env": api_key_env, "timeout": timeout,
+             "max_retries": max_retries}
+    given = {key: value for key, value in given.items() if value is not None}
+    if not given:
+        return config
+    served = config.served
+    if served is None and not {"base_url", "model"} <= set(given):
+        fail("--base-url and --model go together: give both to ask a served model "
+             f"(the pipeline's model is the folder {config.model})")
+    current = {"backend": "openai"} if served is None else {
+        "backend": served.backend, "base_url": served.base_url, "model": served.model,
+        "api_key_env": served.api_key_env, "timeout": served.timeout, "max_retries": served.max_retries,
+        "max_context": served.max_context}
+    return config.replace(model=ServedModel.from_dict({**current, **given}, origin="the command line"))
+
+
+def _positions(count: int, window: int | None, unit: str = "") -> str:
+    """"1,234 of 4,096 positions", or the count alone where the window is unknown (a served model)."""
+    return f"{count:,} of {window:,}{unit}" if window else f"{count:,}{unit} (window unknown)"
+
+
+def _does_not_fit(error) -> str:
+    if error.window:
+        return f"does not fit: {error.needed:,} positions > window {error.window:,}"
+    return "does not fit: the server refuses it as too long"

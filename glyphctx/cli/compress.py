@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from glyphctx.cli import options
-from glyphctx.cli.console import err, out, progress_bar, reports_errors, warn
+from glyphctx.cli.console import err, fail, out, progress_bar, reports_errors, warn
 from glyphctx.cli.exit_codes import SOME_FAILED
 from glyphctx.tokens.profiles import DEFAULT_PROFILE
 
@@ -30,12 +30,27 @@ def compress(
     image_format: options.ImageFormat = "png",
     force: options.Force = False,
     quiet: options.Quiet = False,
+    to: str | None = typer.Option(None, "--to", help="Also export each document for a serving stack: openai-jsonl "
+                                  "(a chat-completions batch line with the pages, for vLLM's batch runner or any "
+                                  "OpenAI client; needs --model)."),
+    model: options.ServedModelName = None,
+    max_new_tokens: options.MaxNewTokens = None,
 ) -> None:
     """Render documents into page images, with a manifest and token budget for each.
 
-    --output receives one sub-folder per document.
+    --output receives one sub-folder per document; with --to openai-jsonl each also gets
+    openai-request.jsonl, whose prompt keeps a {question} placeholder to fill in.
     """
-    from glyphctx.compress_many import compress_many, totals
+    from glyphctx.compress_many import OpenAIExport, compress_many, totals
+    from glyphctx.io.openai_batch import EXPORT_FORMATS
+
+    export = None
+    if to is not None:
+        if to not in EXPORT_FORMATS:
+            fail(f"unknown export {to!r}; exports: {', '.join(EXPORT_FORMATS)}")
+        export = OpenAIExport(model or "", max_tokens=max_new_tokens or OpenAIExport.max_tokens)
+    elif model is not None or max_new_tokens is not None:
+        fail("--model and --max-new-tokens describe the request of --to openai-jsonl; give --to too")
 
     with progress_bar(quiet) as progress:
         docs = progress.add_task("documents", total=None)
@@ -50,7 +65,7 @@ def compress(
 
         rows = compress_many(
             inputs, output, config=config, profile=profile, tokenizer=tokenizer, pages=pages,
-            password=password, reflow=reflow, image_format=image_format, force=force,
+            password=password, reflow=reflow, image_format=image_format, force=force, export=export,
             on_start=on_start, on_page=on_page,
         )
     summary = totals(rows)

@@ -18,10 +18,14 @@ def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Files (.txt .md .pdf) and directories to ingest.")],
     output: options.Output,
     config: options.Config = None,
-    encoder: str = typer.Option("encoder-tiny", "--encoder",
-                                help="Encoder preset, YAML file, or .safetensors weights."),
-    encoder_weights: Path | None = typer.Option(None, "--encoder-weights", help="Local .safetensors weights."),
-    encode: bool = typer.Option(True, "--encode/--no-encode", help="Encode pages into visual tokens."),
+    encoder: str | None = typer.Option(None, "--encoder", help="Trained encoder weights: a reader run "
+                                       "(runs/tiny-reader, or its final/), an encoder .safetensors file, or a "
+                                       "preset / YAML naming the architecture of --encoder-weights. Without "
+                                       "weights only pages are written."),
+    encoder_weights: Path | None = typer.Option(None, "--encoder-weights", help="Local weights file (.safetensors, "
+                                                ".pth) for the architecture --encoder names."),
+    encode: bool = typer.Option(True, "--encode/--no-encode", help="Encode pages into visual tokens (when "
+                                "weights are given)."),
     address: options.Address = None,
     workers: options.Workers = None,
     timeout: float = typer.Option(120.0, "--timeout", min=0.001, help="Seconds one document may take to extract, "
@@ -36,7 +40,8 @@ def ingest(
 ) -> None:
     """Ingest a document collection on Ray: pages, manifests, visual tokens and a Parquet index.
 
-    --output receives one sub-folder per document and index.parquet.
+    --output receives one sub-folder per document and index.parquet. Visual tokens are written only
+    with trained weights (--encoder); a reader run's encoder also fixes the render config, its own.
     """
     from glyphctx.pipelines import ingest as run_ingest
 
@@ -60,13 +65,14 @@ def ingest(
         for row in report.failed:
             err.print(f"  {row['source']}: [{row['code']}] {row['reason']}", highlight=False, markup=False,
                       soft_wrap=True)
-    encoded = f", {summary['encoded_tokens']:,} encoded" if encode else ""
+    tokens = (f"{summary['encoded_tokens']:,} encoded by {report.encoder}" if report.encoder
+              else report.pages_only)
     out.print(
         f"{summary['documents']} documents: {summary['ok']} ingested, {summary['skipped']} skipped, "
         f"{summary['failed']} failed; {summary['pages']} pages; {summary['text_tokens']:,} text tokens -> "
-        f"{summary['visual_tokens']:,} visual tokens{encoded} ({summary['ratio']:.2f}x) in {report.seconds:.1f} s "
+        f"{summary['visual_tokens']:,} visual tokens ({summary['ratio']:.2f}x); {tokens}; in {report.seconds:.1f} s "
         f"(Ray start {report.startup_seconds:.1f} s); index: {report.index}",
-        highlight=False, soft_wrap=True,
+        highlight=False, soft_wrap=True, markup=False,
     )
     if summary["failed"]:
         raise typer.Exit(SOME_FAILED)

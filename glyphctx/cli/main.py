@@ -7,6 +7,7 @@ when it runs, so `glyphctx --help` and `glyphctx compress` start without them.
 from __future__ import annotations
 
 from glyphctx.cli.ask import ask
+from glyphctx.cli.ask_many import ask_many
 from glyphctx.cli.compress import compress
 from glyphctx.cli.configs import configs
 from glyphctx.cli.eval import eval_app
@@ -21,6 +22,7 @@ VERBS = {
     "configs": configs,
     "ingest": ingest,
     "ask": ask,
+    "ask-many": ask_many,
     "search": search,
     "train": train,
     "eval": eval_app,

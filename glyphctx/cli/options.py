@@ -44,7 +44,27 @@ Workers = Annotated[int | None, typer.Option(
 Address = Annotated[str | None, typer.Option(
     "--address", help="Ray cluster to join, e.g. ray://head:10001 (default: RAY_ADDRESS, else an embedded local Ray).")]
 
+Concurrency = Annotated[int | None, typer.Option(
+    "--concurrency", min=1, help="Work in flight at once: requests to a served model (default 8), or actors of a "
+    "local model (default one per GPU, else one).")]
+
 # models
+PipelineName = Annotated[str, typer.Option("--pipeline", "-P", help="Pipeline preset name or YAML file.")]
 MaxNewTokens = Annotated[int | None, typer.Option("--max-new-tokens", min=1, help="Longest generation, in tokens.")]
 Device = Annotated[str | None, typer.Option("--device", help="cpu, cuda, ... (default: CUDA when present).")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the random choices; the same seed repeats a run.")]
+
+# served models (an OpenAI-compatible server: vLLM, SGLang, `transformers serve`)
+BaseUrl = Annotated[str | None, typer.Option(
+    "--base-url", help="OpenAI-compatible server to ask, e.g. http://127.0.0.1:8000/v1 (replaces the pipeline's "
+    "model).")]
+ServedModelName = Annotated[str | None, typer.Option(
+    "--model", help="Name of the served model, as the server's /v1/models lists it.")]
+ApiKeyEnv = Annotated[str | None, typer.Option(
+    "--api-key-env", help="Environment variable holding the server's API key (default: the server takes none).")]
+ServerTimeout = Annotated[float | None, typer.Option(
+    "--timeout", min=0.001, help="Seconds one request to the server may take, the whole answer included "
+    "(default: 120).")]
+MaxRetries = Annotated[int | None, typer.Option(
+    "--max-retries", min=0, help="Further attempts after a refused connection, a timeout, 429 or 5xx, with exponential "
+    "backoff (default: 2).")]

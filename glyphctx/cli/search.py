@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from glyphctx.cli import options
-from glyphctx.cli.console import err, out, reports_errors
+from glyphctx.cli.console import err, fail, out, reports_errors
 from glyphctx.tokens.profiles import DEFAULT_PROFILE
 
 
@@ -18,8 +18,15 @@ def search(
     output: options.Output,
     profile: options.Profile = DEFAULT_PROFILE,
     tokenizer: options.Tokenizer = None,
-    oracle: str = typer.Option("tesseract", "--oracle", help="Reader that measures fidelity: tesseract, hf or reader."),
+    oracle: str = typer.Option("tesseract", "--oracle", help="Reader that measures fidelity: tesseract, hf, reader "
+                               "or openai (a served VLM: give --base-url and --model)."),
     oracle_path: Path | None = typer.Option(None, "--oracle-path", help="Model folder for --oracle hf, checkpoint or run folder for --oracle reader."),
+    base_url: options.BaseUrl = None,
+    model: options.ServedModelName = None,
+    api_key_env: options.ApiKeyEnv = None,
+    timeout: options.ServerTimeout = None,
+    max_retries: options.MaxRetries = None,
+    max_new_tokens: options.MaxNewTokens = None,
     min_fidelity: float = typer.Option(0.97, "--min-fidelity", help="Required character accuracy (the constraint)."),
     generations: int = typer.Option(5, "--generations", "-g", help="NSGA-II generations after the initial one."),
     population: int = typer.Option(12, "--population", help="Population size (a multiple of 4)."),
@@ -42,6 +49,14 @@ def search(
     oracle_options: tuple = ()
     if oracle_path is not None:
         oracle_options = (("path", str(oracle_path)),)
+    served = {"base_url": base_url, "model": model, "api_key_env": api_key_env, "timeout": timeout,
+              "max_retries": max_retries}
+    served = {key: value for key, value in served.items() if value is not None}
+    if served and oracle != "openai":
+        fail(f"--{', --'.join(k.replace('_', '-') for k in served)} belong to --oracle openai, not --oracle {oracle}")
+    oracle_options += tuple(served.items())
+    if max_new_tokens is not None:  # the longest transcription of a page (hf and openai oracles)
+        oracle_options += (("max_new_tokens", max_new_tokens),)
     settings = SearchSettings(
         corpus=tuple(corpus), output=output, profile=profile, tokenizer=tokenizer, oracle=oracle,
         oracle_options=oracle_options, min_fidelity=min_fidelity, population=population, generations=generations,

@@ -19,7 +19,7 @@ from glyphctx.common.metrics import normalise_for_scoring
 
 DEFAULT_DEPTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
-_SUBJECTS = ("brass lantern", "river gate", "north tower", "blue ledger", "old mill", "glass key",
+NEEDLE_SUBJECTS = ("brass lantern", "river gate", "north tower", "blue ledger", "old mill", "glass key",
              "silver barge", "east orchard", "copper bell", "stone bridge", "grey harbour", "iron clock")
 
 
@@ -43,9 +43,9 @@ class NeedleResult:
 def make_needles(count: int, seed: int) -> list[tuple[str, str]]:
     """`count` distinct (sentence, answer) facts, the same for the same seed."""
     rng = random.Random(seed)
-    subjects = rng.sample(_SUBJECTS, k=min(count, len(_SUBJECTS)))
+    subjects = rng.sample(NEEDLE_SUBJECTS, k=min(count, len(NEEDLE_SUBJECTS)))
     while len(subjects) < count:
-        subjects.append(f"{rng.choice(_SUBJECTS)} {len(subjects)}")
+        subjects.append(f"{rng.choice(NEEDLE_SUBJECTS)} {len(subjects)}")
     facts = []
     for subject in subjects:
         answer = str(rng.randrange(1000, 10000))

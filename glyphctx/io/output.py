@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import glyphctx
 from glyphctx.errors import OutputError
-from glyphctx.io.atomic import atomic_write_text
+from glyphctx.io.atomic import atomic_write_bytes, atomic_write_text
 from glyphctx.io.images import IMAGE_FORMATS, write_pages
 
 if TYPE_CHECKING:  # the writer reads a result; it does not depend on how one is made
@@ -38,11 +39,12 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def is_complete(folder: Path, key: str) -> bool:
-    """True when `folder` holds finished outputs for this job key (every page file present)."""
+    """True when `folder` holds finished outputs for this job key (every page and export file present)."""
     manifest = read_manifest(folder)
     if not manifest or manifest.get("job_key") != key:
         return False
-    return all((folder / page["file"]).is_file() for page in manifest.get("pages", []))
+    files = [page["file"] for page in manifest.get("pages", [])] + list(manifest.get("exports", []))
+    return all((folder / name).is_file() for name in files)
 
 
 def manifest_of(result: CompressResult, key: str, page_files: list[str]) -> dict[str, Any]:
@@ -84,11 +86,19 @@ def manifest_of(result: CompressResult, key: str, page_files: list[str]) -> dict
     }
 
 
-def write_result(result: CompressResult, folder: Path, key: str, image_format: str = "png") -> dict[str, Any]:
-    """Write a document's outputs into `folder` and return its manifest."""
+def write_result(result: CompressResult, folder: Path, key: str, image_format: str = "png",
+                 exports: Mapping[str, bytes] | None = None) -> dict[str, Any]:
+    """Write a document's outputs into `folder` and return its manifest.
+
+    `exports` are further files made from the same pages (file name -> bytes, e.g. the request file
+    of `--to openai-jsonl`); each is written atomically before the manifest, which lists them, so a
+    folder whose manifest names an export holds that export whole.
+    """
     if image_format not in IMAGE_FORMATS:
         raise OutputError(f"unknown image format {image_format!r}; choose one of {', '.join(IMAGE_FORMATS)}")
     folder = Path(folder)
+    exports = dict(exports or {})
+    earlier = set((read_manifest(folder) or {}).get("exports", []))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / MANIFEST).unlink(missing_ok=True)  # from here on the folder reads as unfinished
@@ -96,9 +106,16 @@ def write_result(result: CompressResult, folder: Path, key: str, image_format: s
         raise OutputError(f"{folder}: cannot write outputs ({exc.strerror or exc})") from None
     page_files = write_pages(folder, [p.image for p in result.pages], image_format)
     atomic_write_text(folder / TEXT_FILE, result.text)
+    for name, data in exports.items():
+        atomic_write_bytes(folder / name, data)
     manifest = manifest_of(result, key, page_files)
+    if exports:
+        manifest["exports"] = sorted(exports)
     atomic_write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     _remove_stale_pages(folder, set(page_files))
+    for name in earlier - set(exports):  # an earlier run's export would describe pages no longer there
+        if "/" not in name and name not in (MANIFEST, TEXT_FILE):
+            (folder / name).unlink(missing_ok=True)
     return manifest
 
 

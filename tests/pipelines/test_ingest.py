@@ -10,6 +10,7 @@ import pytest
 from safetensors import safe_open
 
 from glyphctx.compress_many import compress_many
+from glyphctx.encode import resolve_encoder
 from glyphctx.errors import ConfigError, OutputError
 from glyphctx.io.output import read_manifest
 from glyphctx.pipelines import ingest
@@ -48,9 +49,9 @@ def collection(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def first_run(local_ray, collection, tmp_path_factory):
+def first_run(local_ray, collection, tmp_path_factory, encoder_file):
     output = tmp_path_factory.mktemp("ingested")
-    report = ingest([collection], output, workers=2, **LIMITS)
+    report = ingest([collection], output, workers=2, encoder=encoder_file, **LIMITS)
     return output, report
 
 
@@ -74,7 +75,7 @@ def test_every_document_gets_a_row_with_its_status_and_reason(first_run):
     assert _by_name(read_index(output / INDEX_FILE)) == rows  # the Parquet index holds the same rows
 
 
-def test_visual_tokens_are_written_per_page_with_the_profiles_count(first_run):
+def test_visual_tokens_are_written_per_page_with_the_profiles_count(first_run, encoder_file):
     output, report = first_run
     for name in GOOD:
         row = _by_name(report.rows)[name]
@@ -86,6 +87,8 @@ def test_visual_tokens_are_written_per_page_with_the_profiles_count(first_run):
                 tensor = handle.get_tensor(f"page_{number:04d}")
                 assert tuple(tensor.shape) == (page["visual_tokens"], 64)
         assert row["encoded_tokens"] == row["visual_tokens"] == manifest["budget"]["visual_tokens"]
+        assert row["encoder"] == str(encoder_file) and row["encoder_key"] == resolve_encoder(encoder_file).identity
+    assert report.encoder == str(encoder_file) and report.pages_only == ""
 
 
 def test_outputs_match_what_glyphctx_compress_writes(first_run, collection, tmp_path):
@@ -104,10 +107,10 @@ def test_outputs_match_what_glyphctx_compress_writes(first_run, collection, tmp_
             assert (output / name / file).read_bytes() == (tmp_path / name / file).read_bytes()
 
 
-def test_a_rerun_skips_complete_documents_and_rewrites_nothing(first_run, collection):
+def test_a_rerun_skips_complete_documents_and_rewrites_nothing(first_run, collection, encoder_file):
     output, _ = first_run
     stamps = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file() and p.name != INDEX_FILE}
-    report = ingest([collection], output, workers=2, **LIMITS)
+    report = ingest([collection], output, workers=2, encoder=encoder_file, **LIMITS)
     rows = _by_name(report.rows)
     assert {name for name, row in rows.items() if row["status"] == "skipped"} == set(GOOD)
     assert {name for name, row in rows.items() if row["status"] == "failed"} == set(EXPECTED_FAILURES)
@@ -116,7 +119,7 @@ def test_a_rerun_skips_complete_documents_and_rewrites_nothing(first_run, collec
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
 
 
-def test_a_rerun_finishes_what_a_killed_run_left_undone(first_run, collection, tmp_path):
+def test_a_rerun_finishes_what_a_killed_run_left_undone(first_run, collection, tmp_path, encoder_file):
     output = tmp_path / "partial"
     shutil.copytree(first_run[0], output)
     (output / "chapter" / TOKENS_FILE).unlink()  # killed before encoding
@@ -125,7 +128,7 @@ def test_a_rerun_finishes_what_a_killed_run_left_undone(first_run, collection, t
     tokens = output / "minimal-document" / TOKENS_FILE
     tokens.write_bytes(tokens.read_bytes()[:-100])  # a torn token file (no atomic rename)
     report = ingest([collection / "chapter.txt", collection / "multicolumn.pdf", collection / "minimal-document.pdf",
-                     collection / "frankenstein.txt"], output, workers=2, **LIMITS)
+                     collection / "frankenstein.txt"], output, workers=2, encoder=encoder_file, **LIMITS)
     rows = _by_name(report.rows)
     assert {n: r["status"] for n, r in rows.items()} == {
         "chapter": "ok", "multicolumn": "ok", "minimal-document": "ok", "frankenstein": "skipped"}
@@ -147,6 +150,15 @@ def test_no_encode_writes_pages_only_and_resumes_folders_compress_wrote(local_ra
     assert rows["minimal-document"]["encoded_tokens"] == 0 and rows["minimal-document"]["encoder"] == ""
 
 
+def test_without_weights_only_pages_are_written_and_the_report_says_why(local_ray, collection, tmp_path):
+    report = ingest([collection / "chapter.txt"], tmp_path, workers=2)
+    assert report.pages_only == "pages only: no encoder weights given" and report.encoder == ""
+    row = report.rows[0]
+    assert row["status"] == "ok" and row["pages"] > 0 and row["encoded_tokens"] == 0
+    assert row["encoder"] == row["encoder_key"] == ""
+    assert not list(tmp_path.rglob(TOKENS_FILE))
+
+
 def test_settings_are_checked_before_any_document(tmp_path):
     with pytest.raises(ConfigError, match="timeout"):
         ingest([tmp_path], tmp_path / "out", timeout=0)
@@ -156,4 +168,8 @@ def test_settings_are_checked_before_any_document(tmp_path):
         ingest([tmp_path], tmp_path / "out", image_format="gif")
     with pytest.raises(ConfigError, match="unknown encoder"):
         ingest([tmp_path], tmp_path / "out", encoder="nope")
+    with pytest.raises(ConfigError, match="not trained weights"):  # a random initialisation encodes nothing
+        ingest([tmp_path], tmp_path / "out", encoder="encoder-tiny")
+    with pytest.raises(ConfigError, match="not a reader checkpoint"):
+        ingest([tmp_path], tmp_path / "out", encoder=tmp_path)
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,5 @@
-"""Fidelity oracles by name: `make_oracle("tesseract")`, `make_oracle("hf", path=...)`, `make_oracle("reader", path=...)`."""
+"""Fidelity oracles by name: `make_oracle("tesseract")`, `make_oracle("hf", path=...)`,
+`make_oracle("reader", path=...)`, `make_oracle("openai", base_url=..., model=...)`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from glyphctx.search.errors import OracleError
 from glyphctx.search.oracles.base import Oracle
 
-ORACLE_NAMES = ("tesseract", "hf", "reader")
+ORACLE_NAMES = ("tesseract", "hf", "reader", "openai")
 
 
 def make_oracle(name: str, **options: Any) -> Oracle:
@@ -29,6 +30,14 @@ def make_oracle(name: str, **options: Any) -> Oracle:
         if "path" not in options:
             raise OracleError("reader: give the checkpoint (or `glyphctx train` run folder) as the oracle's path "
                               "(e.g. --oracle-path runs/tiny-reader)")
+    elif name == "openai":
+        from glyphctx.search.oracles.openai import OpenAIOracle
+
+        factory = OpenAIOracle
+        missing = [key for key in ("base_url", "model") if not options.get(key)]
+        if missing:
+            raise OracleError(f"openai: give the server and the served model (--base-url URL --model NAME); "
+                              f"missing: {', '.join(missing)}")
     else:
         raise OracleError(f"unknown oracle {name!r}; oracles: {', '.join(ORACLE_NAMES)}")
     try:

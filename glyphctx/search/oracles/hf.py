@@ -14,11 +14,12 @@ import numpy as np
 from PIL import Image
 
 from glyphctx.common.hf_vlm import load_vlm
+from glyphctx.common.prompts import TRANSCRIBE_PROMPT
 from glyphctx.errors import GlyphctxError
 from glyphctx.search.errors import OracleError
 from glyphctx.search.oracles.base import Oracle
 
-DEFAULT_PROMPT = "Transcribe all the text in this image exactly, in reading order. Output only the text."
+DEFAULT_PROMPT = TRANSCRIBE_PROMPT
 
 
 class HFOracle(Oracle):
