@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         lin_ms = f"{lin['seconds'] * 1e3:.1f} ({lin['median_seconds'] * 1e3:.1f})"
         sd_ms = f"{sd['seconds'] * 1e3:.1f} ({sd['median_seconds'] * 1e3:.1f})"
         print(f"{length:>7} | {lin_ms:>19} | {sd_ms:>19} | "
-              f"{sd['seconds'] / lin['seconds']:>10.1f}x | {lin['peak_extra_mib']:>15.1f} | {sd['peak_extra_mib']:>13.1f}")
+              f"{sd['seconds'] / lin['seconds']:>10.1f}x | {lin['peak_extra_mib']:>15.1f} | "
+              f"{sd['peak_extra_mib']:>13.1f}")
     if len(args.lengths) >= 2:
         for method in METHODS:
             slope = _slope(args.lengths, [results[(method, n)]["seconds"] for n in args.lengths])

@@ -23,7 +23,7 @@ import argparse
 import importlib.util
 import inspect
 import sys
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +38,7 @@ from glyphctx.kernels.linear_attention import (
 from glyphctx.kernels.testing import PARITY_TOLERANCE, require_parity
 
 
-def _fla_chunk() -> Optional[Callable]:
+def _fla_chunk() -> Callable | None:
     """fla's chunk kernel with per-head decay, adapted to [B, T, H, D] and decay rates, or None."""
     if importlib.util.find_spec("fla") is None:
         return None
@@ -62,7 +62,7 @@ def _fla_chunk() -> Optional[Callable]:
     return run
 
 
-def _check_parity(q, k, v, rates, scale, fla_chunk: Optional[Callable]) -> None:
+def _check_parity(q, k, v, rates, scale, fla_chunk: Callable | None) -> None:
     """Triton chunk kernels (outputs, gradients) and decode kernel against float32 references."""
     tol = PARITY_TOLERANCE[q.dtype]
     do = torch.randn_like(v)
@@ -98,7 +98,7 @@ def _sdpa_flash(q, k, v):
         return F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
 
-def _bench(fn: Callable[[], torch.Tensor], backward: bool, grads: list[torch.Tensor]) -> Optional[float]:
+def _bench(fn: Callable[[], torch.Tensor], backward: bool, grads: list[torch.Tensor]) -> float | None:
     from triton.testing import do_bench
 
     if backward:
@@ -119,7 +119,7 @@ def _bench(fn: Callable[[], torch.Tensor], backward: bool, grads: list[torch.Ten
         return None
 
 
-def _fmt(ms: Optional[float]) -> str:
+def _fmt(ms: float | None) -> str:
     return "n/a" if ms is None else f"{ms:.3f}"
 
 

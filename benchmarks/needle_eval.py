@@ -5,8 +5,8 @@ asked back from the plain text, from the page images, and (for a reader) from it
 Prints one Markdown table: accuracy per (length, depth) for each route, and the text tokens, visual
 tokens and ratio each length costs; documents past a route's window show as "too long".
 
-    glyphctx train --preset tiny-reader --corpus BOOKS/ -o runs/tiny-reader
-    python benchmarks/needle_eval.py runs/tiny-reader/final --corpus BOOKS/ [--text-model DIR] [--threads 1]
+    glyphctx train --preset tiny-qa --corpus BOOKS/ -o runs/tiny-qa
+    python benchmarks/needle_eval.py runs/tiny-qa/final --corpus BOOKS/ [--text-model DIR] [--threads 1]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", default="1000,2000,4000", help="document lengths in characters")
     parser.add_argument("--trials", type=int, default=1, help="documents per (length, depth)")
     parser.add_argument("--text-model", default=None, help="a local causal-LM folder for the plain-text route")
-    parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="default: the model's own (a reader: a line)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
     parser.add_argument("--out", default=None, help="also write needle.json, needle.md and the heat map here")
     parser.add_argument("--json", action="store_true", help="print the result as JSON after the table")

@@ -18,9 +18,9 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,9 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines.pillow_draw import render_pillow_lines  # noqa: E402
 from baselines.reportlab_pdf2image import render_reportlab  # noqa: E402
+
 from glyphctx.errors import GlyphctxError, UnreadablePathError  # noqa: E402
 from glyphctx.normalise import normalise_text  # noqa: E402
-from glyphctx.render import forget_words, render_text  # noqa: E402
+from glyphctx.render import (  # noqa: E402
+    forget_words,
+    native,  # noqa: E402
+    render_text,
+)
 from glyphctx.render.config import RenderConfig  # noqa: E402
 
 DEFAULT_TEXT = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "text" / "pride-and-prejudice.txt"
@@ -191,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             f"dpi {config.dpi:g}, page {config.page_size_px[0]}x{config.page_size_px[1]} px, "
             f"{pinned}, best of {args.repeat}"
         )
+        print("glyphctx inner loops: " + ("compiled (glyphctx/render/_blit.c)" if native.blit is not None
+                                          else "NumPy (the C extension is not built: expect slower figures)"))
         timings = [time_method(name, render, text, config, args.repeat, reset) for name, render, reset in methods]
     except GlyphctxError as exc:
         print(f"error: {exc}", file=sys.stderr)

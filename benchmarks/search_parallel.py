@@ -3,8 +3,9 @@
 Scores the same candidates (the shipped presets, then seeded random genomes) on the same training
 sample of the corpus, reading pages back with Tesseract, once on a local Ray with 1 CPU and once with
 2. Each pool is warmed first (one evaluation per worker, untimed) so start-up and per-process loading
-of the tokenizer and oracle are not counted. Also checks that both runs give identical scores. The load average is printed beside each rate:
-other work on the machine takes CPU from the second worker, and the speed-up means little without it.
+of the tokenizer and oracle are not counted. Also checks that both runs give identical scores. The load
+average is printed beside each rate: other work on the machine takes CPU from the second worker, and the
+speed-up means little without it.
 
     python benchmarks/search_parallel.py [--corpus PATH] [--candidates N] [--sample-chars N] [--pages-read N]
 """
@@ -18,13 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+from glyphctx.common.corpus import load_chapters, sample_text, split_train_held_out
 from glyphctx.errors import GlyphctxError
+from glyphctx.pipelines.search_pool import RayPool
 from glyphctx.render.config import RenderConfig
 from glyphctx.search.candidates import GenomeEvaluator
-from glyphctx.common.corpus import load_chapters, sample_text, split_train_held_out
 from glyphctx.search.fitness import EvalTask, ReaderSpec
 from glyphctx.search.genome import GENOME_LENGTH, encode
-from glyphctx.pipelines.search_pool import RayPool
 from glyphctx.search.run import seed_configs
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "text"
@@ -61,7 +62,8 @@ def main() -> int:
             seconds = time.perf_counter() - started
         rates[workers] = 60.0 * len(genomes) / seconds
         results[workers] = [(r["key"], r["ratio"], r["fidelity"]) for r in records]
-        print(f"{workers} worker(s): {len(genomes)} evaluations in {seconds:.1f} s = {rates[workers]:.1f} evaluations/min "
+        print(f"{workers} worker(s): {len(genomes)} evaluations in {seconds:.1f} s = "
+              f"{rates[workers]:.1f} evaluations/min "
               f"(machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end)", flush=True)
     print(f"speed-up 2 vs 1 workers: {rates[2] / rates[1]:.2f}x; identical scores: {results[1] == results[2]}")
     return 0 if results[1] == results[2] else 1

@@ -1,6 +1,7 @@
 """A batch job: ingest a collection on a Ray cluster, then ask every document the same questions.
 
-    python examples/ingest_cluster.py CORPUS OUT [--address ray://head:10001] [--no-encode] [--model FOLDER] [-q QUESTION]...
+    python examples/ingest_cluster.py CORPUS OUT [--address ray://head:10001] [--no-encode]
+        [--model FOLDER] [-q QUESTION]...
 
 The cluster is `--address`, else RAY_ADDRESS; when neither is given, or the head does not answer, the
 job runs on an embedded local Ray instead. On a cluster every worker must see CORPUS, OUT and the model

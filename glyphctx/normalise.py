@@ -148,7 +148,9 @@ def _wrap_profile(documents: Sequence[Sequence[str]]) -> _Wrap | None:
 
 # --- deciding line breaks -----------------------------------------------------------------------
 
-_LIST_MARKER = re.compile(r"\s*(?:[-*+\u2022\u2023\u25e6\u2043\u2219\u25aa\u2013]|\d{1,3}[.)]|[a-zA-Z]\)|\(\w{1,4}\))(?:\s|$)")
+_LIST_MARKER = re.compile(
+    r"\s*(?:[-*+\u2022\u2023\u25e6\u2043\u2219\u25aa\u2013]|\d{1,3}[.)]|[a-zA-Z]\)|\(\w{1,4}\))(?:\s|$)"
+)
 _DOT_LEADER = re.compile(r"(?:\.\s?){5,}|(?:_\s?){5,}")
 _TABLE_GAP = re.compile(r"\S(?: {3,}|\t)\S")
 _OPENING_PUNCTUATION = "\"'“‘„«‹([{_*¿¡"
@@ -304,7 +306,8 @@ def _layout_markdown(lines: list[str], hard: list[bool], join: bool) -> list[str
         if fence is not None:
             out.append(line)  # verbatim, blank lines included
             closing = _FENCE.match(line)
-            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not line.strip(" `~"):
+            if (closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence)
+                    and not line.strip(" `~")):
                 fence = None
             continue
         if not line:

@@ -11,10 +11,11 @@ from glyphctx.render.config import RenderConfig
 from glyphctx.render.fonts import can_shape
 from glyphctx.sources.document import Document
 from glyphctx.tokens import TokenBudget
+from glyphctx.tokens.budget import BudgetedResult
 
 
 @dataclass
-class CompressResult:
+class CompressResult(BudgetedResult):
     """One document rendered into pages, with its token budget and the time each stage took."""
 
     document: Document
@@ -27,14 +28,7 @@ class CompressResult:
     missing_chars: Counter = field(default_factory=Counter)
     fallback_chars: Counter = field(default_factory=Counter)
 
-    @property
-    def ratio(self) -> float:
-        """Text tokens per visual token: the compression this rendering buys."""
-        return self.budget.ratio
 
-    @property
-    def seconds(self) -> float:
-        return sum(self.timings.values())
 
     def page_text(self, index: int) -> str:
         start, end = self.pages[index].span

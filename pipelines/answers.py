@@ -56,6 +56,9 @@ SCHEMA = pa.schema([
 Row = dict[str, Any]
 #: settings that do not change an answer, so changing them does not redo answered rows
 _NOT_IN_KEY = ("name", "description", "made_by", "origin", "device", "searched")
+#: how a served model is reached, not what it answers: rerunning the rows that timed out with a longer
+#: timeout, or more retries, keeps the rows answered before
+_CONNECTION = ("api_key_env", "timeout", "max_retries")
 
 
 def row_of(**values: Any) -> Row:
@@ -65,6 +68,8 @@ def row_of(**values: Any) -> Row:
 def pipeline_key(config: Any, max_new_tokens: int | None) -> str:
     """A digest of what decides the answers: the model, the prompt, the render settings, the answer length."""
     data = {k: v for k, v in dataclasses.asdict(config).items() if k not in _NOT_IN_KEY}
+    if isinstance(data["model"], dict):  # a served model; its base_url stays: another server, maybe another model
+        data["model"] = {k: v for k, v in data["model"].items() if k not in _CONNECTION}
     data["max_new_tokens"] = max_new_tokens or config.max_new_tokens
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

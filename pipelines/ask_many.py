@@ -77,10 +77,13 @@ def _check_model(config: PipelineConfig) -> None:
 
 
 def _executor(pipeline: Pipeline) -> str:
-    """threads for a model behind an API (its rows are requests), ray for a model held in memory."""
-    if getattr(pipeline.config, "served", None) is None:
-        return "ray"  # a local folder: loading it here only to look would double what each actor loads
-    return "threads" if getattr(pipeline.model, "kind", None) == "openai" else "ray"
+    """threads for a model behind an API (its rows are requests), ray for a model held in memory.
+
+    Told from the config, not the loaded model: loading a local folder here only to look would double
+    what each actor loads, and loading a served model asks its server, which may be down; that must
+    give failed rows, not stop the job before it starts.
+    """
+    return "ray" if getattr(pipeline.config, "served", None) is None else "threads"
 
 
 def ask_many(

@@ -3,7 +3,8 @@
 A model behind an API holds nothing here but a client; what is worth bounding is the number of
 requests the server sees at once, so the driver runs them from a thread pool of that size (no Ray:
 there is nothing for workers to hold). Each document is prepared (pages or tokens read back) once,
-by the first of its requests to need it, and dropped after its last; a failed request is a failed row.
+by the first of its requests to need it, and dropped after its last; a failed request is a failed row,
+and so is every row when the model cannot be reached at all (a server that is down).
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ def ask_in_threads(items: list[dict[str, Any]], pipeline, questions: list[str], 
     """Answer every item's pending questions with at most `concurrency` requests in flight."""
     from glyphctx.pipelines.ask_document import answer, answer_row, failed_rows
 
+    try:  # one client for every request, made before the pool: threads would each try to make it
+        pipeline.model
+    except Exception as exc:  # a server that is down or serves no such model: every pair fails with its code
+        for item in items:
+            base = {k: item[k] for k in ("order", "document", "source", "job_key", "pipeline_key")}
+            for row in failed_rows(base, [(i, questions[i]) for i in item["pending"]], exc):
+                on_row(row)
+        return
     documents = _Documents(pipeline, items)
 
     def request(item: dict[str, Any], index: int) -> Row:

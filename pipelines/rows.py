@@ -8,7 +8,8 @@ column with the same type, and Ray hands rows back with NumPy scalars; both tabl
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq

@@ -1,4 +1,5 @@
-"""Where the layout search's evaluations run: in this process, or as Ray tasks (an embedded local Ray, or a cluster by address).
+"""Where the layout search's evaluations run: in this process, or as Ray tasks (an embedded local Ray, or a
+cluster by address).
 
 Both expose `map(fn, items)` with the built-in's contract (results in input order), which is what
 DEAP's `toolbox.map` expects. On Ray, `fn` (which carries the text sample) is put in the object store
@@ -25,7 +26,7 @@ class LocalPool:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "LocalPool":
+    def __enter__(self) -> LocalPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -65,7 +66,7 @@ class RayPool:
         self._handle.shutdown()
         self._handle.started = False
 
-    def __enter__(self) -> "RayPool":
+    def __enter__(self) -> RayPool:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,6 +8,7 @@ from glyphctx.errors import FontError
 from glyphctx.render.config import RenderConfig
 from glyphctx.render.fonts import font_path
 
+
 def resolve_font_path(config: RenderConfig) -> Path:
     """The font file glyphctx would use, so every renderer draws with the very same glyphs."""
     candidate = Path(config.font).expanduser()

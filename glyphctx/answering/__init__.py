@@ -8,8 +8,8 @@ reads, checks they fit its window, and returns an `Answer` with the token budget
 from glyphctx.answering.answer import Answer
 from glyphctx.answering.config import PipelineConfig, preset_names
 from glyphctx.answering.errors import PipelineError
-from glyphctx.errors import ContextTooLongError, ModelError
 from glyphctx.answering.pipeline import Encoded, Pipeline
+from glyphctx.errors import ContextTooLongError, ModelError
 
 __all__ = ["Answer", "ContextTooLongError", "Encoded", "ModelError", "Pipeline", "PipelineConfig", "PipelineError",
            "preset_names"]

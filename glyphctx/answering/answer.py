@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glyphctx.tokens import TokenBudget
+from glyphctx.tokens.budget import BudgetedResult
 
 
 @dataclass(frozen=True)
-class Answer:
+class Answer(BudgetedResult):
     """One question answered about one document.
 
     `budget` compares the plain-text path (the document's text tokens in the model's tokenizer) with
@@ -40,14 +41,7 @@ class Answer:
     def visual_tokens(self) -> int:
         return self.budget.visual_tokens
 
-    @property
-    def ratio(self) -> float:
-        """Text tokens per visual token: what reading pages saved against reading the text."""
-        return self.budget.ratio
 
-    @property
-    def seconds(self) -> float:
-        return sum(self.timings.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {

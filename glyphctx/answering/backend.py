@@ -36,6 +36,8 @@ class AnswerModel(ABC):
     window: int | None  # most positions one forward pass takes: prompt, pages and answer; None: unknown
     profile: VisualProfile  # the model's own page -> visual tokens rule
     tokenizer_name: str
+    #: new tokens an answer gets when the caller names no limit (a reader answers with a line it reads back)
+    default_answer_tokens: int = 16
 
     @property
     def render_config(self):

@@ -2,9 +2,10 @@
 
 A pipeline is data, like a render preset: which model answers (a GlyphLM reader checkpoint, a local
 transformers VLM folder, or a model served over an OpenAI-compatible API), how pages are rendered and
-counted, which encoder makes visual tokens, and how the question is put. Every name is checked when the config is built, so a typo fails at once and
-names the file and the key, not halfway through a batch. The model folder itself is looked at only
-when the model is first needed: `compress` on a VLM pipeline works without the weights at hand.
+counted, which encoder makes visual tokens, and how the question is put. Every name is checked when the
+config is built, so a typo fails at once and names the file and the key, not halfway through a batch. The
+model folder itself is looked at only when the model is first needed: `compress` on a VLM pipeline works
+without the weights at hand.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class ServedModel(ServerSettings):
             raise PipelineError(f"max_context must be a positive number of tokens, got {self.max_context!r}")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, origin: str) -> "ServedModel":
+    def from_dict(cls, data: dict[str, Any], *, origin: str) -> ServedModel:
         """A `model:` mapping, every key checked; errors name the file and the key."""
         try:
             check_keys(data, {f.name for f in dataclasses.fields(cls)}, f"{origin}: model", "model")
@@ -124,7 +125,7 @@ class PipelineConfig:
         return Path(self.model).expanduser().absolute()
 
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str = "pipeline") -> "PipelineConfig":
+    def from_dict(cls, data: Any, *, origin: str = "pipeline") -> PipelineConfig:
         if not isinstance(data, dict):
             raise PipelineError(f"{origin}: expected a mapping of pipeline settings, got {type(data).__name__}")
         try:
@@ -146,7 +147,7 @@ class PipelineConfig:
         return cls(**values, origin=origin)
 
     @classmethod
-    def load(cls, name_or_path: str | os.PathLike) -> "PipelineConfig":
+    def load(cls, name_or_path: str | os.PathLike) -> PipelineConfig:
         """A preset by name, or a YAML file by path (what `--pipeline` takes); may start from a `base:`."""
         try:
             data, path = presets.read_preset(PACKAGE, name_or_path, "pipeline preset")
@@ -169,18 +170,20 @@ class PipelineConfig:
         object.__setattr__(self, "searched", tuple(str(s) for s in self.searched))
         self.check()
 
-    def replace(self, **changes: Any) -> "PipelineConfig":
+    def replace(self, **changes: Any) -> PipelineConfig:
         return dataclasses.replace(self, **changes)
 
     def check(self) -> None:
         """Resolve every named part once, so an unknown name fails here, naming this config's origin."""
-        from glyphctx.render.presets import resolve_config
         from glyphctx.encode import load_encoder_config
         from glyphctx.render.config import RenderConfig
+        from glyphctx.render.presets import resolve_config
         from glyphctx.tokens import get_profile
 
         if isinstance(self.max_new_tokens, bool) or not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
-            raise PipelineError(f"{self.origin}: max_new_tokens must be a positive integer, got {self.max_new_tokens!r}")
+            raise PipelineError(
+                f"{self.origin}: max_new_tokens must be a positive integer, got {self.max_new_tokens!r}"
+            )
         if not isinstance(self.prompt, str) or "{question}" not in self.prompt:
             raise PipelineError(f"{self.origin}: prompt must be a string containing {{question}}")
         parts = [
@@ -199,8 +202,8 @@ class PipelineConfig:
                 raise PipelineError(f"{self.origin}: {key}: {exc}") from None
 
     def render_config(self):
-        from glyphctx.render.presets import resolve_config
         from glyphctx.render.config import RenderConfig
+        from glyphctx.render.presets import resolve_config
 
         if isinstance(self.render, dict):
             return RenderConfig.from_dict(self.render, origin=f"{self.origin}: render")

@@ -21,13 +21,16 @@ from glyphctx.sources.document import Document
 
 def render_candidates(searched: Sequence[str] = ()) -> list[tuple[str, RenderConfig]]:
     """(label, config) of every shipped render preset, then each searched config file."""
-    from glyphctx.render.presets import resolve_config
-    from glyphctx.render.presets import preset_names
+    from glyphctx.render.presets import preset_names, resolve_config
 
-    return [(name, resolve_config(name)) for name in preset_names()] + [(path, resolve_config(path)) for path in searched]
+    return [(name, resolve_config(name)) for name in preset_names()] + [
+        (path, resolve_config(path)) for path in searched
+    ]
 
 
-def price(document: Document, config: RenderConfig, model: AnswerModel, question: str, max_new_tokens: int) -> tuple[int, int]:
+def price(
+    document: Document, config: RenderConfig, model: AnswerModel, question: str, max_new_tokens: int
+) -> tuple[int, int]:
     """(visual tokens, positions in all) of `document` rendered with `config`, counted by `model`."""
     from glyphctx.api import compress
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from glyphctx.answering.answer import Answer
 from glyphctx.answering.backend import AnswerModel
@@ -47,15 +48,15 @@ class Pipeline:
         self._encoder = None
 
     @classmethod
-    def from_preset(cls, name: str) -> "Pipeline":
+    def from_preset(cls, name: str) -> Pipeline:
         return cls(PipelineConfig.from_preset(name))
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike) -> "Pipeline":
+    def from_yaml(cls, path: str | os.PathLike) -> Pipeline:
         return cls(PipelineConfig.from_yaml(path))
 
     @classmethod
-    def load(cls, name_or_path: str | os.PathLike) -> "Pipeline":
+    def load(cls, name_or_path: str | os.PathLike) -> Pipeline:
         """A preset name or a pipeline YAML path."""
         return cls(PipelineConfig.load(name_or_path))
 

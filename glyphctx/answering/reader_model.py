@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from glyphctx.errors import ContextTooLongError, GlyphctxError, ModelError
 from glyphctx.answering.backend import AnswerModel, Generated
+from glyphctx.errors import ContextTooLongError, GlyphctxError, ModelError
 
 #: a training run's folder keeps the inference checkpoint in final/
 TRAINED_SUBFOLDER = "final"
@@ -59,6 +59,10 @@ class ReaderModel(AnswerModel):
     @property
     def render_config(self):
         return self.reader.render_config
+
+    @property
+    def default_answer_tokens(self) -> int:
+        return self.reader.line_bytes()
 
     def text_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(text)

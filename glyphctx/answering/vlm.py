@@ -1,9 +1,10 @@
 """A local transformers VLM as the answering model: page images in, through its own processor.
 
 Loading is `glyphctx.common.hf_vlm`'s (Auto classes, `local_files_only`), the hf oracle's too, so both
-read a model folder the same way. Visual tokens are counted by the model's processor itself, per page size, before anything runs:
-a processor's resizing rule (min/max pixels, merge size) is part of the checkpoint, and a published
-profile for the family would be wrong for a folder whose processor was configured differently.
+read a model folder the same way. Visual tokens are counted by the model's processor itself, per page
+size, before anything runs: a processor's resizing rule (min/max pixels, merge size) is part of the
+checkpoint, and a published profile for the family would be wrong for a folder whose processor was
+configured differently.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from glyphctx.errors import ModelError, ProfileError
 from glyphctx.answering.backend import AnswerModel, Generated
+from glyphctx.errors import ModelError, ProfileError
 from glyphctx.tokens import VisualProfile
 
 
@@ -28,7 +29,9 @@ def is_vlm_folder(path: Path) -> bool:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(config, dict) and any("vision" in key and isinstance(value, dict) for key, value in config.items())
+    return isinstance(config, dict) and any(
+        "vision" in key and isinstance(value, dict) for key, value in config.items()
+    )
 
 
 class ProcessorProfile(VisualProfile):

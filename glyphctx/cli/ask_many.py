@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from glyphctx.cli import options
-from glyphctx.cli.console import err, out, progress_bar, reports_errors
-from glyphctx.cli.exit_codes import SOME_FAILED
+from glyphctx.cli.console import finish_batch, progress_bar, reports_errors
+from glyphctx.cli.served import served_config
 from glyphctx.errors import ConfigError
 
 
@@ -38,6 +38,11 @@ def ask_many(
                                        "answers.parquet (default: COLLECTION/answers.parquet)."),
     concurrency: options.Concurrency = None,
     max_new_tokens: options.MaxNewTokens = None,
+    base_url: options.BaseUrl = None,
+    model: options.ServedModelName = None,
+    api_key_env: options.ApiKeyEnv = None,
+    timeout: options.ServerTimeout = None,
+    max_retries: options.MaxRetries = None,
     address: options.Address = None,
     workers: options.Workers = None,
     quiet: options.Quiet = False,
@@ -45,14 +50,17 @@ def ask_many(
     """Ask every ingested document the same questions; one Parquet row per document and question.
 
     A reader reads the stored visual tokens when they are its own encoder's, else encodes the pages.
+    --base-url and --model ask a model served over an OpenAI-compatible API instead of the pipeline's
+    (--concurrency requests at once; one that fails, or a server that is down, is a failed row).
     Rerunning with the same --output keeps the rows answered before and asks only the failed and
     missing ones. Exit status 1 when some rows failed.
     """
-    from glyphctx.answering import Pipeline
+    from glyphctx.answering import Pipeline, PipelineConfig
     from glyphctx.pipelines import ask_many as run_ask_many
 
     asked = _read_questions(question, questions)
-    chosen = Pipeline.load(pipeline)
+    chosen = Pipeline(served_config(PipelineConfig.load(pipeline), base_url=base_url, model=model,
+                                    api_key_env=api_key_env, timeout=timeout, max_retries=max_retries))
     if output is None:
         output = (collection if collection.is_dir() else collection.parent) / "answers.parquet"
     with progress_bar(quiet) as progress:
@@ -64,18 +72,10 @@ def ask_many(
         report = run_ask_many(chosen, collection, asked, output, address=address, workers=workers,
                               concurrency=concurrency, max_new_tokens=max_new_tokens, on_done=on_done)
     summary = report.totals
-    if not quiet and report.failed:
-        err.print("[red]failed answers:[/red]")
-        for row in report.failed:
-            err.print(f"  {row['document']} / {row['question']}: [{row['code']}] {row['reason']}", highlight=False,
-                      markup=False, soft_wrap=True)
-    out.print(
-        f"{summary['documents']} documents x {len(asked)} questions: {summary['ok']} answered "
-        f"({summary['kept']} kept from the last run), {summary['failed']} failed; visual tokens: "
-        f"{summary['stored']} stored, {summary['encoded']} encoded; {summary['text_tokens']:,} text tokens -> "
-        f"{summary['visual_tokens']:,} visual tokens; on {report.executor} in {report.seconds:.1f} s "
-        f"(Ray start {report.startup_seconds:.1f} s); answers: {report.output}",
-        highlight=False, soft_wrap=True, markup=False,
-    )
-    if summary["failed"]:
-        raise typer.Exit(SOME_FAILED)
+    finish_batch("answers", [f"{row['document']} / {row['question']}: [{row['code']}] {row['reason']}"
+                             for row in report.failed],
+                 f"{summary['documents']} documents x {len(asked)} questions: {summary['ok']} answered "
+                 f"({summary['kept']} kept from the last run), {summary['failed']} failed; visual tokens: "
+                 f"{summary['stored']} stored, {summary['encoded']} encoded; {summary['text_tokens']:,} text tokens "
+                 f"-> {summary['visual_tokens']:,} visual tokens; on {report.executor} in {report.seconds:.1f} s "
+                 f"(Ray start {report.startup_seconds:.1f} s); answers: {report.output}", quiet)

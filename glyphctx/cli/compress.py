@@ -91,7 +91,8 @@ def compress(
                           soft_wrap=True)
     documents = summary["documents"]
     out.print(
-        f"{documents} document{'' if documents == 1 else 's'}, {summary['ok']} compressed, {summary['skipped']} skipped, "
+        f"{documents} document{'' if documents == 1 else 's'}, {summary['ok']} compressed, "
+        f"{summary['skipped']} skipped, "
         f"{summary['failed']} failed; {summary['pages']} pages; {summary['text_tokens']:,} text tokens -> "
         f"{summary['visual_tokens']:,} visual tokens ({summary['ratio']:.2f}x) in {summary['seconds']:.1f} s",
         highlight=False,

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from glyphctx.cli.exit_codes import INTERRUPTED, USAGE
+from glyphctx.cli.exit_codes import INTERRUPTED, SOME_FAILED, USAGE
 from glyphctx.errors import GlyphctxError
 
 # a pipe or a CI log has no width of its own; rich's 80 columns would truncate document names
@@ -62,3 +62,17 @@ def progress_bar(quiet: bool) -> Progress:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True, disable=quiet or not err.is_terminal,
     )
+
+
+def finish_batch(what: str, failed: list[str], summary: str, quiet: bool) -> None:
+    """The end of a batch verb: each failure on stderr (unless quiet), the summary line, exit 1 if any failed.
+
+    A batch goes on past a bad item, so its failures are listed once, together, after the work.
+    """
+    if failed and not quiet:
+        err.print(f"[red]failed {what}:[/red]")
+        for line in failed:
+            err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    out.print(summary, highlight=False, soft_wrap=True, markup=False)
+    if failed:
+        raise typer.Exit(SOME_FAILED)

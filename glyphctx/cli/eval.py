@@ -17,11 +17,15 @@ from glyphctx.cli.group import group
 
 @reports_errors
 def extrapolation(
-    checkpoint: Annotated[Path, typer.Argument(help="A run's final/ folder, or a local transformers causal-LM folder.")],
+    checkpoint: Annotated[
+        Path, typer.Argument(help="A run's final/ folder, or a local transformers causal-LM folder.")
+    ],
     corpus: options.Corpus,
     lengths: str = typer.Option("1,2,4", "--lengths", help="Evaluation lengths as multiples of the training context."),
     methods: str = typer.Option("none,linear,ntk,dynamic,yarn", "--methods", help="RoPE scalings to compare."),
-    context: int | None = typer.Option(None, "--context", help="Training context (default: from training.json or the config)."),
+    context: int | None = typer.Option(
+        None, "--context", help="Training context (default: from training.json or the config)."
+    ),
     max_tokens: int = typer.Option(0, "--max-tokens", help="Cap on held-out tokens (0: all)."),
     batch_size: int = typer.Option(8, "--batch-size", help="Windows per forward pass."),
     output: options.Output = None,

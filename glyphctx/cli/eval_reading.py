@@ -73,7 +73,7 @@ def needle(
     text_model: Path | None = typer.Option(None, "--text-model",
                                            help="A local transformers causal-LM folder for the plain-text route."),
     render: str | None = typer.Option(None, "--render", help="For a VLM: render preset or YAML of the pages."),
-    max_new_tokens: options.MaxNewTokens = 16,
+    max_new_tokens: options.MaxNewTokens = None,
     seed: options.Seed = 0,
     device: options.Device = None,
     output: options.Output = None,

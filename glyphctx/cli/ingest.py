@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from glyphctx.cli import options
-from glyphctx.cli.console import err, out, progress_bar, reports_errors
-from glyphctx.cli.exit_codes import SOME_FAILED
+from glyphctx.cli.console import finish_batch, progress_bar, reports_errors
 from glyphctx.tokens.profiles import DEFAULT_PROFILE
 
 
@@ -60,19 +59,10 @@ def ingest(
             timeout=timeout, max_bytes=max_bytes, force=force, on_planned=on_planned, on_done=on_done,
         )
     summary = report.totals
-    if not quiet and report.failed:
-        err.print("[red]failed documents:[/red]")
-        for row in report.failed:
-            err.print(f"  {row['source']}: [{row['code']}] {row['reason']}", highlight=False, markup=False,
-                      soft_wrap=True)
     tokens = (f"{summary['encoded_tokens']:,} encoded by {report.encoder}" if report.encoder
               else report.pages_only)
-    out.print(
-        f"{summary['documents']} documents: {summary['ok']} ingested, {summary['skipped']} skipped, "
-        f"{summary['failed']} failed; {summary['pages']} pages; {summary['text_tokens']:,} text tokens -> "
-        f"{summary['visual_tokens']:,} visual tokens ({summary['ratio']:.2f}x); {tokens}; in {report.seconds:.1f} s "
-        f"(Ray start {report.startup_seconds:.1f} s); index: {report.index}",
-        highlight=False, soft_wrap=True, markup=False,
-    )
-    if summary["failed"]:
-        raise typer.Exit(SOME_FAILED)
+    finish_batch("documents", [f"{row['source']}: [{row['code']}] {row['reason']}" for row in report.failed],
+                 f"{summary['documents']} documents: {summary['ok']} ingested, {summary['skipped']} skipped, "
+                 f"{summary['failed']} failed; {summary['pages']} pages; {summary['text_tokens']:,} text tokens -> "
+                 f"{summary['visual_tokens']:,} visual tokens ({summary['ratio']:.2f}x); {tokens}; in "
+                 f"{report.seconds:.1f} s (Ray start {report.startup_seconds:.1f} s); index: {report.index}", quiet)

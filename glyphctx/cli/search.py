@@ -20,7 +20,9 @@ def search(
     tokenizer: options.Tokenizer = None,
     oracle: str = typer.Option("tesseract", "--oracle", help="Reader that measures fidelity: tesseract, hf, reader "
                                "or openai (a served VLM: give --base-url and --model)."),
-    oracle_path: Path | None = typer.Option(None, "--oracle-path", help="Model folder for --oracle hf, checkpoint or run folder for --oracle reader."),
+    oracle_path: Path | None = typer.Option(
+        None, "--oracle-path", help="Model folder for --oracle hf, checkpoint or run folder for --oracle reader."
+    ),
     base_url: options.BaseUrl = None,
     model: options.ServedModelName = None,
     api_key_env: options.ApiKeyEnv = None,
@@ -31,9 +33,13 @@ def search(
     generations: int = typer.Option(5, "--generations", "-g", help="NSGA-II generations after the initial one."),
     population: int = typer.Option(12, "--population", help="Population size (a multiple of 4)."),
     seed: options.Seed = 0,
-    sample_chars: int = typer.Option(40000, "--sample-chars", help="Training text per candidate (ratio measured on all of it)."),
+    sample_chars: int = typer.Option(
+        40000, "--sample-chars", help="Training text per candidate (ratio measured on all of it)."
+    ),
     pages_read: int = typer.Option(2, "--pages-read", help="Training pages read back per candidate."),
-    held_out_chars: int = typer.Option(40000, "--held-out-chars", help="Held-out text each front point is rendered on."),
+    held_out_chars: int = typer.Option(
+        40000, "--held-out-chars", help="Held-out text each front point is rendered on."
+    ),
     held_out_pages: int = typer.Option(4, "--held-out-pages", help="Held-out pages read per front point."),
     needles: bool = typer.Option(True, "--needles/--no-needles", help="Also run the needle task on held-out pages."),
     workers: options.Workers = None,
@@ -60,7 +66,8 @@ def search(
     settings = SearchSettings(
         corpus=tuple(corpus), output=output, profile=profile, tokenizer=tokenizer, oracle=oracle,
         oracle_options=oracle_options, min_fidelity=min_fidelity, population=population, generations=generations,
-        seed=seed, sample_chars=sample_chars, pages_read=pages_read, held_out_chars=held_out_chars, held_out_pages=held_out_pages,
+        seed=seed, sample_chars=sample_chars, pages_read=pages_read, held_out_chars=held_out_chars,
+        held_out_pages=held_out_pages,
         needles=needles, workers=workers, address=address, use_ray=not no_ray,
     )
 

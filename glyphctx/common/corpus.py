@@ -26,7 +26,9 @@ from glyphctx.normalise import normalise_text
 from glyphctx.sources import discover, load_document
 
 # "Chapter 1", "CHAPTER XII.", "Letter 4", "[Illustration: Chapter I.]"-style remnants; short lines only
-_HEADING = re.compile(r"^[ \t\[]*(?:chapter|letter)\s+(?:[0-9]+|[ivxlcdm]+)\b[^\n]{0,20}$", re.IGNORECASE | re.MULTILINE)
+_HEADING = re.compile(
+    r"^[ \t\[]*(?:chapter|letter)\s+(?:[0-9]+|[ivxlcdm]+)\b[^\n]{0,20}$", re.IGNORECASE | re.MULTILINE
+)
 _GUTENBERG_START = re.compile(r"^\s*\*\*\* ?START OF (?:THE|THIS) PROJECT GUTENBERG[^\n]*$", re.MULTILINE)
 _GUTENBERG_END = re.compile(r"^\s*\*\*\* ?END OF (?:THE|THIS) PROJECT GUTENBERG[^\n]*$", re.MULTILINE)
 #: headings closer than this are a table of contents, not chapters
@@ -47,7 +49,8 @@ class Chapter:
 def gutenberg_body(text: str) -> str:
     """The book between Project Gutenberg's START and END lines (the whole text when they are absent)."""
     start, end = _GUTENBERG_START.search(text), _GUTENBERG_END.search(text)
-    return text[start.end() if start else 0:end.start() if end and (not start or end.start() > start.end()) else len(text)]
+    return text[start.end() if start else 0:
+                end.start() if end and (not start or end.start() > start.end()) else len(text)]
 
 
 def split_chapters(text: str, book: str = "book") -> list[Chapter]:

@@ -104,3 +104,42 @@ def find_needles(output: str, needles: Sequence[Needle], *, min_similarity: floa
 def recall(results: Sequence[NeedleResult]) -> float:
     """Fraction of needles found (1.0 for no needles: nothing was missed)."""
     return sum(r.found for r in results) / len(results) if results else 1.0
+
+
+_SENTENCE = re.compile(r"The secret number of the (.+) is (\d+)\.")
+
+
+def question_for(needle: Needle) -> str:
+    match = _SENTENCE.fullmatch(needle.sentence)
+    if match is None:
+        raise ValueError(f"not a needle sentence: {needle.sentence!r}")
+    return f"What is the secret number of the {match.group(1)}?"
+
+
+def answer_found(output: str, answer: str) -> bool:
+    """The answer appears as a whole number (so 4821 is not found in 14821)."""
+    return answer in re.findall(r"\d+", output)
+
+
+def haystack(text: str, length: int, trial: int = 0, trials: int = 1) -> tuple[str, bool]:
+    """About `length` characters of `text` cut at word boundaries; each later trial starts further in.
+
+    Text shorter than `length` is repeated (paragraph after paragraph) and the second value says so.
+    """
+    if length < 1:
+        raise ValueError(f"haystack length must be positive, got {length}")
+    text = text.strip()
+    if not text:
+        raise ValueError("haystack needs a non-empty text")
+    repeated = len(text) < length
+    if repeated:
+        text = "\n\n".join([text] * (length // len(text) + 1))
+    start = round(trial / max(1, trials) * (len(text) - length))
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 40 else start
+    piece = text[start:start + length]
+    cut = piece.rfind(" ")
+    if start + length < len(text) and cut > length // 2:
+        piece = piece[:cut]
+    return piece.strip(), repeated

@@ -71,7 +71,9 @@ class ServerSettings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.base_url, str) or not re.match(r"^https?://[^/\s]+", self.base_url):
-            raise ConfigError(f"base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {self.base_url!r}")
+            raise ConfigError(
+                f"base_url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {self.base_url!r}"
+            )
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError(f"model must name the model the server at {self.base_url} serves, got {self.model!r}")

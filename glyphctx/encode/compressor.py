@@ -1,9 +1,10 @@
 """Token compressors: fewer, wider visual tokens from the ViT's patch grid.
 
 `merge2x2-mlp` concatenates each 2x2 block of patch features and projects it with an MLP, as
-Qwen2-VL's PatchMerger does (4x fewer tokens); `merge1x3-mlp` and `merge1x4-mlp` do the same with three or four patches of a row,
-for pages that are one text line tall (a token then spans a word or two of the line). `conv-s2x2` applies two 3x3 stride-2 convolutions,
-as the neck of DeepSeek-OCR's DeepEncoder does (16x fewer tokens).
+Qwen2-VL's PatchMerger does (4x fewer tokens); `merge1x3-mlp` and `merge1x4-mlp` do the same with three or
+four patches of a row, for pages that are one text line tall (a token then spans a word or two of the line).
+`conv-s2x2` applies two 3x3 stride-2 convolutions, as the neck of DeepSeek-OCR's DeepEncoder does (16x fewer
+tokens).
 """
 
 from __future__ import annotations

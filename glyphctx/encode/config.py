@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import yaml
@@ -131,14 +131,14 @@ class EncoderConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str = "encoder config") -> "EncoderConfig":
+    def from_dict(cls, data: Any, *, origin: str = "encoder config") -> EncoderConfig:
         return dataclass_from_dict(cls, data, origin=origin, what="encoder")
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_yaml(cls, text: str, *, origin: str = "encoder config") -> "EncoderConfig":
+    def from_yaml(cls, text: str, *, origin: str = "encoder config") -> EncoderConfig:
         return cls.from_dict(parse_yaml(text, origin), origin=origin)
 
     def digest(self) -> str:

@@ -8,7 +8,7 @@ class token, so every backbone output is a patch in row-major order.
 from __future__ import annotations
 
 import contextlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

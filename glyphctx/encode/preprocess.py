@@ -7,7 +7,7 @@ padding at all; a bucket larger than the pixel budget is split.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

@@ -13,8 +13,6 @@ from glyphctx.encode.weights import load_weights, weights_config
 from glyphctx.errors import ConfigError
 from glyphctx.io import presets
 
-
-
 PACKAGE = "glyphctx.configs.encoder"
 
 

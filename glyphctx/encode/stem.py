@@ -27,5 +27,7 @@ class ConvPatchEmbed(PatchEmbed):
             nn.GELU(),
             nn.Conv2d(width, 2 * width, kernel_size=3, stride=2, padding=1),
             nn.GELU(),
-            nn.Conv2d(2 * width, embed_dim, kernel_size=(patch_h // 2, patch_w // 2), stride=(patch_h // 2, patch_w // 2)),
+            nn.Conv2d(
+                2 * width, embed_dim, kernel_size=(patch_h // 2, patch_w // 2), stride=(patch_h // 2, patch_w // 2)
+            ),
         )

@@ -27,9 +27,9 @@ from typing import Any
 
 import torch
 
+from glyphctx.common.corpus import load_corpus
 from glyphctx.errors import ConfigError, TokenizerError
 from glyphctx.io.atomic import atomic_write_text
-from glyphctx.common.corpus import load_corpus
 from glyphctx.train.lm_task import TRAINING_FILE
 from glyphctx.train.perplexity import window_nll
 from glyphctx.train.quiet import quiet_progress
@@ -89,7 +89,9 @@ def parse_multiples(text: str) -> list[float]:
         try:
             value = float(part)
         except ValueError:
-            raise ConfigError(f"--lengths: {part!r} is not a number (expected multiples of the context, e.g. 1,2,4)") from None
+            raise ConfigError(
+                f"--lengths: {part!r} is not a number (expected multiples of the context, e.g. 1,2,4)"
+            ) from None
         if not math.isfinite(value) or value < 1:
             raise ConfigError(f"--lengths: multiples must be >= 1, got {part!r}")
         values.append(value)
@@ -102,7 +104,9 @@ def parse_methods(text: str) -> list[str]:
     methods = [p.strip() for p in text.split(",") if p.strip()]
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
-        raise ConfigError(f"--methods: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(METHODS)}")
+        raise ConfigError(
+            f"--methods: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(METHODS)}"
+        )
     return methods
 
 
@@ -119,7 +123,9 @@ def _head_dim(config: Any) -> int:
     return int(head_dim or config.hidden_size // config.num_attention_heads)
 
 
-def scaled_rope(config: Any, method: str, context: int, multiple: float, origin: str = "checkpoint") -> tuple[dict, int]:
+def scaled_rope(
+    config: Any, method: str, context: int, multiple: float, origin: str = "checkpoint"
+) -> tuple[dict, int]:
     """(rope_parameters, max_position_embeddings) of `method` stretching `context` by `multiple`."""
     theta = _base_theta(config, origin)
     length = eval_length(context, multiple)
@@ -147,8 +153,9 @@ class CheckpointReader:
 
     def __init__(self, path: str | Path, *, context: int | None = None, device: str | torch.device | None = None,
                  dtype: torch.dtype | None = None):
-        import glyphctx.model  # noqa: F401  (registers GlyphLM with the Auto classes)
         from transformers import AutoConfig
+
+        import glyphctx.model  # noqa: F401  (registers GlyphLM with the Auto classes)
 
         self.path = Path(path)
         if not (self.path / "config.json").is_file():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from glyphctx.errors import ConfigError
 from glyphctx.answering.backend import AnswerModel
 from glyphctx.answering.config import DEFAULT_PROMPT
+from glyphctx.errors import ConfigError
 
 #: what a VLM is asked of each line image in a reconstruction (the hf oracle's own words)
 TRANSCRIBE_PROMPT = "Transcribe all the text in this image exactly, in reading order. Output only the text."

@@ -17,54 +17,23 @@ run, so a long length shows where plain text stops fitting while pages still do.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glyphctx.common.needles import (
+    DEFAULT_DEPTHS,
+    answer_found,
+    find_needles,
+    haystack,
+    plant_needles,
+    question_for,
+)
 from glyphctx.errors import ConfigError, ContextTooLongError
-from glyphctx.common.needles import DEFAULT_DEPTHS, Needle, find_needles, plant_needles
 
 ROUTES = ("text", "visual", "transcription")
 DEFAULT_LENGTHS = (1000, 2000, 4000)
-_SENTENCE = re.compile(r"The secret number of the (.+) is (\d+)\.")
-
-
-def question_for(needle: Needle) -> str:
-    match = _SENTENCE.fullmatch(needle.sentence)
-    if match is None:
-        raise ValueError(f"not a needle sentence: {needle.sentence!r}")
-    return f"What is the secret number of the {match.group(1)}?"
-
-
-def answer_found(output: str, answer: str) -> bool:
-    """The answer appears as a whole number (so 4821 is not found in 14821)."""
-    return answer in re.findall(r"\d+", output)
-
-
-def haystack(text: str, length: int, trial: int = 0, trials: int = 1) -> tuple[str, bool]:
-    """About `length` characters of `text` cut at word boundaries; each later trial starts further in.
-
-    Text shorter than `length` is repeated (paragraph after paragraph) and the second value says so.
-    """
-    if length < 1:
-        raise ValueError(f"haystack length must be positive, got {length}")
-    text = text.strip()
-    if not text:
-        raise ValueError("haystack needs a non-empty text")
-    repeated = len(text) < length
-    if repeated:
-        text = "\n\n".join([text] * (length // len(text) + 1))
-    start = round(trial / max(1, trials) * (len(text) - length))
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < start + 40 else start
-    piece = text[start:start + length]
-    cut = piece.rfind(" ")
-    if start + length < len(text) and cut > length // 2:
-        piece = piece[:cut]
-    return piece.strip(), repeated
 
 
 @dataclass
@@ -131,21 +100,23 @@ class NeedleReport:
 
 def run_needle(model, text: str, *, depths: Sequence[float] = DEFAULT_DEPTHS,
                lengths: Sequence[int] = DEFAULT_LENGTHS, trials: int = 1, routes: Sequence[str] | None = None,
-               text_model=None, render=None, tokenizer=None, max_new_tokens: int = 16,
+               text_model=None, render=None, tokenizer=None, max_new_tokens: int | None = None,
                line_tokens: int | None = None, seed: int = 0,
                on_document: Callable[[int, int], None] | None = None) -> NeedleReport:
     """Every (length, depth, trial) document read by every route of `model` (a pipeline AnswerModel).
 
     `text_model` answers the text route instead of the page model's own text path; `render` draws
     the pages of a model without a render config of its own (a reader always uses its own);
-    `line_tokens` bounds each page's transcription (default: the longest line the reader can hold).
+    `line_tokens` bounds each page's transcription (default: the longest line the reader can hold);
+    `max_new_tokens` each answer (default: the model's own, a line for a reader).
     """
-    from glyphctx.render.presets import resolve_config
     from glyphctx.evaluate.models import transcribe, visual_tokens
     from glyphctx.reader.lines import render_lines
+    from glyphctx.render.presets import resolve_config
     from glyphctx.tokens import load_tokenizer
 
     routes = list(routes or [r for r in ROUTES if r != "transcription" or model.kind == "reader"])
+    max_new_tokens = max_new_tokens or model.default_answer_tokens
     _check(model, routes, depths, lengths, trials, max_new_tokens)
     texter = text_model or model
     counter = tokenizer or load_tokenizer(None)
@@ -237,9 +208,9 @@ def _check(model, routes, depths, lengths, trials, max_new_tokens) -> None:
 def evaluate_needle(checkpoint: str | Path, corpus: Sequence[str | Path], *, text_model: str | Path | None = None,
                     render: str | None = None, device: str | None = None, **settings) -> NeedleReport:
     """`glyphctx eval needle`: load the models and the corpus, plant and ask every needle (see `run_needle`)."""
+    from glyphctx.common.corpus import load_corpus
     from glyphctx.evaluate.models import load_page_model
     from glyphctx.evaluate.text_model import TextModel
-    from glyphctx.common.corpus import load_corpus
 
     model = load_page_model(checkpoint, device=device)
     baseline = TextModel(text_model, device=device) if text_model is not None else None

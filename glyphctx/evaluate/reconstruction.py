@@ -19,10 +19,10 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from glyphctx.io.atomic import atomic_write_text
-from glyphctx.reader.lines import Line
 from glyphctx.common.metrics import char_accuracy, mean_score, normalise_for_scoring, score_transcription
+from glyphctx.io.atomic import atomic_write_text
 from glyphctx.reader.config import DEFAULT_READER
+from glyphctx.reader.lines import Line
 
 JSON_NAME = "reconstruction.json"
 MARKDOWN_NAME = "reconstruction.md"
@@ -155,10 +155,10 @@ def evaluate_reconstruction(checkpoint: str | Path, corpus: Sequence[str | Path]
     A reader draws the lines with its own render config (its reader.json); a VLM is shown the lines
     `reader_config` draws, so both kinds can be compared on the very same images.
     """
+    from glyphctx.common.corpus import load_corpus
     from glyphctx.errors import ConfigError
     from glyphctx.evaluate.models import TRANSCRIBE_PROMPT, load_page_model
     from glyphctx.reader import CONFIG_FILE
-    from glyphctx.common.corpus import load_corpus
 
     if lines < 1:
         raise ConfigError(f"--lines must be at least 1, got {lines}")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from glyphctx.errors import ConfigError
 from glyphctx.answering.backend import Generated
 from glyphctx.answering.config import DEFAULT_PROMPT
+from glyphctx.errors import ConfigError
 
 
 class TextModel:

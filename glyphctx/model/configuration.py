@@ -165,7 +165,9 @@ class GlyphLMConfig(PretrainedConfig):
             raise ConfigError(f"mlp_only_layers: layer indices {bad} outside 0..{self.num_hidden_layers - 1}")
         if self.vision_hidden_size is not None and (
                 not isinstance(self.vision_hidden_size, int) or self.vision_hidden_size < 1):
-            raise ConfigError(f"vision_hidden_size: expected a positive integer or None, got {self.vision_hidden_size!r}")
+            raise ConfigError(
+                f"vision_hidden_size: expected a positive integer or None, got {self.vision_hidden_size!r}"
+            )
         check_rope_parameters(self.rope_parameters, self.head_dim)
 
     def is_moe_layer(self, layer_idx: int) -> bool:

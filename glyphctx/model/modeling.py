@@ -171,8 +171,8 @@ class GlyphLMModel(GlyphLMPreTrainedModel):
         prefix_length = 0
         if visual_tokens is not None:
             if past_len:
-                raise ModelInputError("visual_tokens", "the visual prefix starts the sequence; got a cache that already "
-                                      f"holds {past_len} positions")
+                raise ModelInputError("visual_tokens", "the visual prefix starts the sequence; got a cache that "
+                                      f"already holds {past_len} positions")
             if position_ids is not None:
                 raise ModelInputError("position_ids", "cannot be given with visual_tokens: positions run over the "
                                       "visual prefix and the text together")
@@ -233,9 +233,11 @@ class GlyphLMModel(GlyphLMPreTrainedModel):
             raise ModelInputError("past_key_values", f"expected a transformers Cache, got {type(cache).__name__}")
         for i, layer in enumerate(self.layers):
             is_linear = layer.layer_type == "linear_attention"
-            if is_linear and (i >= len(cache.layers) or not isinstance(cache.layers[i], LinearAttentionCacheLayerMixin)):
-                raise ModelInputError("past_key_values", f"layer {i} is linear attention but the cache has no recurrent "
-                                      "state for it; build it with DynamicCache(config=model.config)")
+            if is_linear and (
+                i >= len(cache.layers) or not isinstance(cache.layers[i], LinearAttentionCacheLayerMixin)
+            ):
+                raise ModelInputError("past_key_values", f"layer {i} is linear attention but the cache has no "
+                                      "recurrent state for it; build it with DynamicCache(config=model.config)")
 
     @staticmethod
     def _full_padding(attention_mask, batch: int, total: int, device) -> torch.Tensor | None:

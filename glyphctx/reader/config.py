@@ -62,7 +62,7 @@ class ReaderConfig:
                 "model": dict(self.model), "positions": self.positions}
 
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str) -> "ReaderConfig":
+    def from_dict(cls, data: Any, *, origin: str) -> ReaderConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{origin}: expected a mapping with {', '.join(SECTIONS)}, got {type(data).__name__}")
         check_keys(data, {"name", "positions", *SECTIONS}, origin, "reader")
@@ -83,7 +83,7 @@ class ReaderConfig:
         atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
 
     @classmethod
-    def load_json(cls, path: Path) -> "ReaderConfig":
+    def load_json(cls, path: Path) -> ReaderConfig:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

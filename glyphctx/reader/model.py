@@ -4,6 +4,14 @@ The encoder turns each page into visual tokens; GlyphLM takes them as a prefix a
 the page's text back (`<transcribe>`), the text that follows it (`<continue>`), or the answer to a
 question (`<question> ... <answer>`). The same model answers from plain text (`<text> ...`), which is
 the baseline the visual path is measured against.
+
+From pages, an answer is found, then read: a pointer head scores every page against the state at
+`<answer>` and the best page's line is read back at that page's own positions, the lookup a
+transcription makes. The answer is the sentence that states the fact, read off the page; the pointer
+looks at pages, not at page numbers, so it takes documents longer than any it was trained on. Every
+aligned read-back input (a transcription's too) is also given its glimpse: the readout's distribution
+over the character in the cell it predicts, so the language model decides from what the page shows
+there instead of having to find, among a token's twelve characters, the one it is at.
 """
 
 from __future__ import annotations
@@ -49,10 +57,15 @@ class GlyphReader(nn.Module):
         # aligned readers also learn to name the characters under each visual token directly: a dense
         # signal that trains the encoder long before the language model learns to look at it
         self.readout = nn.Linear(config.encoder.out_dim, READOUT_SLOTS * 256) if self.layout.aligned else None
+        self.pointer = PagePointer(self.lm.config.hidden_size)
+        # an aligned read-back input also gets what the readout sees in the cell of the character it predicts
+        self.glimpse = nn.Linear(256, self.lm.config.hidden_size, bias=False) if self.readout is not None else None
+        if self.glimpse is not None:  # at the byte embeddings' scale, so the bytes are not drowned at the start
+            nn.init.normal_(self.glimpse.weight, std=self.lm.config.initializer_range)
 
     # ------------------------------------------------------------------ construction and storage
     @classmethod
-    def from_preset(cls, name: str | os.PathLike = DEFAULT_READER, seed: int = 0) -> "GlyphReader":
+    def from_preset(cls, name: str | os.PathLike = DEFAULT_READER, seed: int = 0) -> GlyphReader:
         """A freshly initialised reader (seeded), to train or to test plumbing with."""
         config = load_reader_config(name)
         with torch.random.fork_rng(devices=[]):
@@ -60,7 +73,7 @@ class GlyphReader(nn.Module):
             return cls(config).eval()
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike, device: str | torch.device | None = None) -> "GlyphReader":
+    def from_pretrained(cls, path: str | os.PathLike, device: str | torch.device | None = None) -> GlyphReader:
         folder = Path(path).expanduser()
         if not (folder / CONFIG_FILE).is_file():
             raise ConfigError(f"{folder}: not a reader checkpoint (no {CONFIG_FILE}); `glyphctx train --preset "
@@ -125,27 +138,54 @@ class GlyphReader(nn.Module):
         fitted = [fit(grey(page, i), self.encoder.profile) for i, page in enumerate(pages)]
         return to_tensor(fitted, self.encoder.config.in_chans).to(self.device)
 
-    def forward(self, pixels: torch.Tensor, input_ids: torch.Tensor, labels: torch.Tensor | None = None,
-                positions: torch.Tensor | None = None, characters: torch.Tensor | None = None):
-        """One-page rows: [B, 1, H, W] pages and [B, T] inputs whose first token names the task.
+    def forward(self, pixels: torch.Tensor | None, input_ids: torch.Tensor, labels: torch.Tensor | None = None,
+                positions: torch.Tensor | None = None, characters: torch.Tensor | None = None,
+                page: torch.Tensor | None = None, answer_at: torch.Tensor | None = None,
+                cells: torch.Tensor | None = None):
+        """Rows of pages and bytes: [B, 1, H, W] one-page rows, [B, N, 1, H, W] N-page documents, or None
+        (plain text), and [B, T] inputs whose first token names the task.
 
         `positions` [B, prefix + T] overrides the reader's own layout (training pages drawn with a
-        sampled render config carry the layout of that config). `characters` [B, tokens, slots], the
-        byte classes each visual token shows, adds the readout's cross-entropy to the loss.
+        sampled render config carry the layout of that config; documents of several pages always pass
+        theirs). `characters` [B, tokens, slots], the byte classes each visual token shows, adds the
+        readout's cross-entropy to the loss; `page` [B], the page that answers, with `answer_at` [B],
+        where each row's `<answer>` is, adds the pointer's. `cells` [B, T] (-1: none) are the readout cells
+        read-back inputs glimpse (`PositionLayout.cells`); without positions, transcriptions get theirs.
         """
-        visual = self.encoder(pixels)
+        if pixels is None:
+            return self.lm(input_ids=input_ids, position_ids=positions, labels=labels, use_cache=False)
+        if pixels.dim() == 5:  # documents: every page through the encoder at once, then each row's pages in order
+            visual = self.encoder(pixels.flatten(0, 1))
+            visual = visual.reshape(pixels.shape[0], -1, visual.shape[-1])
+        else:
+            visual = self.encoder(pixels)
         embeds = self.lm.model.build_inputs_embeds(input_ids, visual)
         prefix = embeds.shape[1] - input_ids.shape[1]
         if positions is None:
             positions = self.layout.batch(visual.shape[1], input_ids, self.tokenizer.transcribe)
+            if self.glimpse is not None:
+                start, tokens = self.layout.transcript_start(), visual.shape[1]
+                cells = torch.tensor([self.layout.cells(row, start, tokens) if ids[0] == self.tokenizer.transcribe
+                                      else [-1] * len(ids) for row, ids in
+                                      zip(positions[:, prefix:].tolist(), input_ids.tolist())],
+                                     device=input_ids.device)
+        if cells is not None and self.glimpse is not None:
+            embeds = torch.cat([embeds[:, :prefix], embeds[:, prefix:] + self._glimpses(visual, cells)], dim=1)
         if labels is not None:
             labels = torch.cat([labels.new_full((labels.shape[0], prefix), -100), labels], dim=1)
-        out = self.lm(inputs_embeds=embeds, position_ids=positions, labels=labels, use_cache=False)
+        pointing = page is not None and labels is not None
+        out = self.lm(inputs_embeds=embeds, position_ids=positions, labels=labels, use_cache=False,
+                      output_hidden_states=pointing)
         if characters is not None and self.readout is not None and out.loss is not None:
             logits = self.readout(visual).view(*visual.shape[:2], READOUT_SLOTS, 256)
             out.readout_loss = nn.functional.cross_entropy(logits.reshape(-1, 256), characters.reshape(-1),
                                                            ignore_index=-100)
             out.loss = out.loss + out.readout_loss
+        if pointing:
+            pages = pixels.shape[1] if pixels.dim() == 5 else 1
+            scores = self.pointer(out.hidden_states[-1], [visual.shape[1] // pages] * pages, answer_at + prefix)
+            out.pointer_loss = nn.functional.cross_entropy(scores, page)
+            out.loss = out.loss + out.pointer_loss
         return out
 
     # ------------------------------------------------------------------ reading
@@ -157,7 +197,7 @@ class GlyphReader(nn.Module):
     def transcribe(self, pages: Sequence[np.ndarray], max_new_tokens: int | None = None,
                    batch_size: int = 128) -> list[str]:
         """Each page's text, read page by page (pages of one size are decoded together)."""
-        limit = max_new_tokens or self._line_bytes()
+        limit = max_new_tokens or self.line_bytes()
         groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
         for index, page in enumerate(pages):
             groups[tuple(page.shape)].append(index)
@@ -168,7 +208,8 @@ class GlyphReader(nn.Module):
                 visual = self.encoder(self.pixels([pages[i] for i in chunk]))
                 prompt = torch.full((len(chunk), 1), self.tokenizer.transcribe, device=self.device)
                 positions = self.layout.positions([visual.shape[1]], 1, transcript=True)
-                read = self._generate(prompt, visual, limit, positions, by_character=self.layout.aligned)
+                page = (self.layout.transcript_start(), visual.shape[1], 0) if self.layout.aligned else None
+                read = self._generate(prompt, visual, limit, positions, page=page)
                 for i, text in zip(chunk, read):
                     out[i] = text
         return out
@@ -181,13 +222,30 @@ class GlyphReader(nn.Module):
     @torch.inference_mode()
     def answer_tokens(self, tokens: Sequence[torch.Tensor], question: str, max_new_tokens: int = 32) -> str:
         """`answer` from visual tokens already encoded (one [n, dim] tensor per page, in page order)."""
+        return self.point_and_read(tokens, question, max_new_tokens)[1]
+
+    @torch.inference_mode()
+    def point_and_read(self, tokens: Sequence[torch.Tensor], question: str,
+                       max_new_tokens: int = 32) -> tuple[int, str]:
+        """(the page the pointer chose, what was read from it) for `question` over these pages' tokens."""
+        counts = [int(t.shape[0]) for t in tokens]
         prompt = [self.tokenizer.question, *self.tokenizer.encode(question), self.tokenizer.answer]
-        positions = self.layout.positions([t.shape[0] for t in tokens], len(prompt), transcript=False)
-        needed = positions[-1] + 1 + max_new_tokens
+        positions = self.layout.positions(counts, len(prompt), transcript=False)
+        needed = positions[-1] + 1
         if needed > self.window:
             raise window_exceeded(needed, self.window, f"{len(tokens)} page(s) and the question")
         visual = torch.cat(list(tokens)).to(self.device)[None]
-        return self._generate(torch.tensor([prompt], device=self.device), visual, max_new_tokens, positions)[0]
+        embeds = self.lm.model.build_inputs_embeds(torch.tensor([prompt], device=self.device), visual)
+        out = self.lm(inputs_embeds=embeds, position_ids=torch.tensor([positions], device=self.device),
+                      use_cache=True, logits_to_keep=1, output_hidden_states=True)
+        at = torch.tensor([embeds.shape[1] - 1], device=self.device)
+        page = int(self.pointer(out.hidden_states[-1], counts, at).argmax(-1))
+        start = self.layout.page_start(counts, page) if self.layout.aligned else needed
+        reading = (start, counts[page], sum(counts[:page])) if self.layout.aligned else None
+        position = torch.tensor([[start]], device=self.device)
+        first = self._embed(torch.tensor([[self.tokenizer.transcribe]], device=self.device), position, visual, reading)
+        out = self.lm(inputs_embeds=first, position_ids=position, past_key_values=output_cache(out), use_cache=True)
+        return page, self._decode(out, position, max_new_tokens, visual, reading)[0]
 
     @torch.inference_mode()
     def answer_text(self, text: str, question: str, max_new_tokens: int = 32) -> str:
@@ -200,31 +258,62 @@ class GlyphReader(nn.Module):
         return self._generate(torch.tensor([prompt], device=self.device), None, max_new_tokens,
                               list(range(len(prompt))))[0]
 
-    def _line_bytes(self) -> int:
+    def line_bytes(self) -> int:
         """Enough bytes for the longest line a page of the reader's render config can hold, and then some."""
         render = self.config.render
         return int(render.text_width_pt * render.scale / 2) + 16  # no glyph is narrower than 2 px
 
     def _generate(self, prompt: torch.Tensor, visual: torch.Tensor | None, limit: int,
-                  positions: list[int], by_character: bool = False) -> list[str]:
+                  positions: list[int], page: tuple[int, int, int] | None = None) -> list[str]:
         """Greedy decoding with the key-value cache, from the positions the layout gives (the same for every row).
 
-        Generated inputs take one position per byte, or, `by_character` (an aligned transcription), one
-        per character, by `character_steps`' rule applied to each row's own bytes.
+        `page` (its first character's position, its token count, its first token's index in the prefix)
+        makes it an aligned read-back of that page.
         """
         embeds = self.lm.model.build_inputs_embeds(prompt, visual)
         position = torch.tensor([positions], device=self.device).expand(prompt.shape[0], -1)
+        if page is not None and self.glimpse is not None:
+            length = prompt.shape[1]
+            cells = self.layout.cells(positions[-length:], *page)
+            glimpses = self._glimpses(visual, torch.tensor([cells] * prompt.shape[0], device=self.device))
+            embeds = torch.cat([embeds[:, :-length], embeds[:, -length:] + glimpses], dim=1)
         out = self.lm(inputs_embeds=embeds, position_ids=position, use_cache=True, logits_to_keep=1)
+        return self._decode(out, position[:, -1:], limit, visual, page)
+
+    def _glimpses(self, visual: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
+        """[B, T, hidden]: the readout's character distribution in each input's cell ([B, T], -1: none), embedded."""
+        probs = self.readout(visual).view(visual.shape[0], -1, 256).softmax(-1)
+        picked = probs.gather(1, cells.clamp(min=0)[..., None].expand(-1, -1, 256))
+        return self.glimpse(picked) * (cells >= 0)[..., None].to(picked.dtype)
+
+    def _embed(self, token: torch.Tensor, position: torch.Tensor, visual: torch.Tensor | None,
+               page: tuple[int, int, int] | None) -> torch.Tensor:
+        """[B, 1] inputs at [B, 1] positions -> their embeddings, with their glimpse in an aligned read-back."""
+        embeds = self.lm.model.embed_tokens(token)
+        if page is None or self.glimpse is None:
+            return embeds
+        cells = torch.tensor([self.layout.cells(position[:, 0].tolist(), *page)], device=token.device).T
+        return embeds + self._glimpses(visual, cells)
+
+    def _decode(self, out, position: torch.Tensor, limit: int, visual: torch.Tensor | None = None,
+                page: tuple[int, int, int] | None = None) -> list[str]:
+        """Greedy decoding on from `out` (the last input's output, its cache) at [B, 1] `position`.
+
+        With `page` (an aligned read-back), generated inputs take one position per character, by
+        `character_steps`' rule applied to each row's own bytes, and glimpse their cells; otherwise
+        they take one position per byte.
+        """
+        by_character = page is not None
         token = out.logits[:, -1].argmax(-1)
         finished = token == self.tokenizer.eos
         produced = [token]
-        pending = [0] * prompt.shape[0]
-        position = position[:, -1:] + self._steps(token, pending, by_character)
+        pending = [0] * token.shape[0]
+        position = position + self._steps(token, pending, by_character)
         for _ in range(limit - 1):
             if bool(finished.all()):
                 break
-            out = self.lm(input_ids=token[:, None], position_ids=position, past_key_values=output_cache(out),
-                          use_cache=True)
+            out = self.lm(inputs_embeds=self._embed(token[:, None], position, visual, page), position_ids=position,
+                          past_key_values=output_cache(out), use_cache=True)
             token = torch.where(finished, self.tokenizer.eos, out.logits[:, -1].argmax(-1))
             finished |= token == self.tokenizer.eos
             produced.append(token)
@@ -239,3 +328,28 @@ class GlyphReader(nn.Module):
         for row, value in enumerate(token.tolist()):
             pending[row] = pending_bytes(pending[row], value)
         return torch.tensor([[0 if owed else 1] for owed in pending], device=token.device)
+
+
+class PagePointer(nn.Module):
+    """Which page holds the answer: the model's state at `<answer>` scored against each page's mean state.
+
+    Scoring pages by their own states, not by an index, lets the head choose among more pages than any
+    training document had.
+    """
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.query = nn.Linear(hidden, hidden, bias=False)
+        self.key = nn.Linear(hidden, hidden, bias=False)
+        self.scale = hidden ** -0.5
+
+    def forward(self, states: torch.Tensor, pages: Sequence[int], at: torch.Tensor) -> torch.Tensor:
+        """[B, pages] scores from [B, L, H] final states whose visual tokens (`pages` per page) follow one
+        begin token, and [B] indices of each row's `<answer>`."""
+        tokens = states[:, 1:1 + sum(pages)]
+        if len(set(pages)) == 1:
+            keys = tokens.reshape(states.shape[0], len(pages), pages[0], -1).mean(2)
+        else:
+            keys = torch.stack([chunk.mean(1) for chunk in tokens.split(list(pages), dim=1)], dim=1)
+        query = states[torch.arange(states.shape[0], device=states.device), at]
+        return (self.key(keys) @ self.query(query)[:, :, None]).squeeze(-1) * self.scale

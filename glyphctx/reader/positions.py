@@ -39,7 +39,7 @@ class PositionLayout:
     first_char: float = 0.0  # aligned only: the left margin in characters
 
     @classmethod
-    def for_reader(cls, aligned: bool, render: RenderConfig, encoder: EncoderConfig) -> "PositionLayout":
+    def for_reader(cls, aligned: bool, render: RenderConfig, encoder: EncoderConfig) -> PositionLayout:
         if not aligned:
             return cls(False)
         char_px = character_width_px(render)
@@ -75,6 +75,29 @@ class PositionLayout:
                 filled[token] += 1
         return out
 
+    def cell(self, character: int, tokens: int) -> int:
+        """Where the `character`-th character of a line is in its page's readout: token x READOUT_SLOTS + slot,
+        or -1 past the page's `tokens` tokens (or its slots). The same rule as `token_characters`.
+
+        A read-back input sits at the position of the character it predicts; the reader gives it what
+        the readout sees in that cell (its glimpse), because rotary attention can bring the nearby
+        token's content but not say which of the token's characters is wanted.
+        """
+        token = int((self.first_char + character + 0.5) // self.chars_per_token)
+        first = math.ceil(token * self.chars_per_token - self.first_char - 0.5)
+        slot = character - max(first, 0)
+        return token * READOUT_SLOTS + slot if 0 <= token < tokens and slot < READOUT_SLOTS else -1
+
+    def cells(self, positions: Sequence[int], start: int, tokens: int, first_token: int = 0) -> list[int]:
+        """`cell` of read-back inputs at these positions, for a page of `tokens` tokens whose first character
+        sits at `start` and whose first token is the prefix's `first_token`-th, as indices into the readout
+        of every page of the prefix."""
+        out = []
+        for p in positions:
+            cell = self.cell(p - start, tokens) if p >= start else -1
+            out.append(cell + first_token * READOUT_SLOTS if cell >= 0 else -1)
+        return out
+
     def transcript_start(self) -> int:
         """Position of the first input of a one-page transcription (it predicts the first character)."""
         return _nearest(self.first_char + 0.5) if self.aligned else -1
@@ -96,6 +119,25 @@ class PositionLayout:
                 text.append(position)
             return prefix + text + list(range(position + 1, position + 1 + text_length - len(text)))
         return prefix + list(range(prefix[-1] + 1, prefix[-1] + 1 + text_length))
+
+    def read_back(self, pages: list[int], page: int, after: int, ids: Sequence[int]) -> list[int]:
+        """Positions of inputs that read page `page` of a prefix of these pages back (first input: the task token).
+
+        Aligned: over that page's characters, as a one-page transcription runs over its page's, so reading
+        an answer's page back is the same local lookup wherever the page sits. Sequential: on from `after`.
+        """
+        if not self.aligned:
+            return list(range(after, after + len(ids)))
+        offset = 1 + sum(self.page_span(t) for t in pages[:page])
+        position, out = offset - 2 + self.transcript_start(), []
+        for step in character_steps(ids):
+            position += step
+            out.append(position)
+        return out
+
+    def page_start(self, pages: list[int], page: int) -> int:
+        """Position of the first read-back input of page `page` (see `read_back`)."""
+        return self.read_back(pages, page, 0, [0])[0]
 
     def batch(self, tokens: int, input_ids: torch.Tensor, transcribe: int) -> torch.Tensor | None:
         """[B, prefix + T] positions for one-page rows, each by its task token and bytes (None: sequential)."""

@@ -15,24 +15,26 @@ from typing import Any
 
 import torch
 
+from glyphctx.common.metrics import char_accuracy, normalise_for_scoring
 from glyphctx.errors import ConfigError
-from glyphctx.reader.config import load_reader_config
+from glyphctx.reader.config import DEFAULT_READER, load_reader_config
 from glyphctx.reader.lines import Line, page_capacity, passage, render_lines, sample_config
 from glyphctx.reader.model import GlyphReader
 from glyphctx.reader.positions import PositionLayout
 from glyphctx.reader.tokenizer import ReaderTokenizer
-from glyphctx.common.metrics import char_accuracy, normalise_for_scoring
-from glyphctx.reader.config import DEFAULT_READER
 
 IGNORE = -100
 
 
 class ReaderTask:
     def __init__(self, corpus, reader: str = DEFAULT_READER, batch_size: int = 32, passages: int = 4,
-                 continue_share: float = 0.125, eval_lines: int = 96, input_noise: float = 0.0):
+                 continue_share: float = 0.125, eval_lines: int = 96, input_noise: float = 0.0,
+                 number_share: float = 0.0):
         if not 0 <= input_noise < 1:
             raise ConfigError(f"input_noise must lie in [0, 1), got {input_noise!r}")
-        self.input_noise = input_noise
+        if not 0 <= number_share < 1:
+            raise ConfigError(f"number_share must lie in [0, 1), got {number_share!r}")
+        self.input_noise, self.number_share = input_noise, number_share
         if not 0 <= continue_share <= 1:
             raise ConfigError(f"continue_share must lie in [0, 1], got {continue_share!r}")
         if batch_size < passages:
@@ -50,13 +52,18 @@ class ReaderTask:
         return GlyphReader(self.config)
 
     def batch(self, step: int, micro: int, seed: int) -> dict[str, Any]:
-        rng = random.Random(f"reader:{seed}:{step}:{micro}")
-        per_passage = -(-self.batch_size // self.passages)
+        return self.line_batch(random.Random(f"reader:{seed}:{step}:{micro}"), self.batch_size)
+
+    def line_batch(self, rng: random.Random, size: int) -> dict[str, Any]:
+        """`size` one-line pages, each transcribed or continued, from passages of the training chapters."""
+        per_passage = -(-size // self.passages)
         samples: list[tuple[Line, str, int]] = []
         layouts: list[PositionLayout] = []
-        while len(samples) < self.batch_size:
+        while len(samples) < size:
             config = sample_config(self.config.render, rng)
             text = passage(self.corpus.train, rng, chars=page_capacity(config) * (per_passage + 1))
+            if self.number_share:
+                text = with_numbers(text, rng, self.number_share)
             lines = render_lines(text, config)[:per_passage + 1]
             for here, after in zip(lines, lines[1:]):
                 if rng.random() < self.continue_share:
@@ -64,21 +71,28 @@ class ReaderTask:
                 else:
                     samples.append((here, here.text, ReaderTokenizer.transcribe))
                 layouts.append(self._layout(config))
-        batch = collate(samples[:self.batch_size])
+        batch = collate(samples[:size])
         if self.input_noise:
             corrupt(batch, rng, self.input_noise)
         if self.config.positions == "aligned":
-            tokens = self.config.encoder.token_size
-            page_tokens = batch["pixels"].shape[-1] // tokens[1] * (batch["pixels"].shape[-2] // tokens[0])
+            page_tokens = self.page_tokens(batch["pixels"])
             length = batch["input_ids"].shape[1]
-            batch["positions"] = torch.tensor(
-                [layout.positions([page_tokens], length, transcript=task == ReaderTokenizer.transcribe, ids=row)
-                 for layout, (_, _, task), row in zip(layouts, samples, batch["input_ids"].tolist())],
-                dtype=torch.long)
+            rows = [layout.positions([page_tokens], length, transcript=task == ReaderTokenizer.transcribe, ids=row)
+                    for layout, (_, _, task), row in zip(layouts, samples, batch["input_ids"].tolist())]
+            batch["positions"] = torch.tensor(rows, dtype=torch.long)
+            batch["cells"] = torch.tensor(
+                [layout.cells(row[-length:], layout.transcript_start(), page_tokens)
+                 if task == ReaderTokenizer.transcribe else [-1] * length
+                 for layout, (_, _, task), row in zip(layouts, samples, rows)], dtype=torch.long)
             batch["characters"] = torch.tensor(
                 [layout.token_characters(line.text, page_tokens) for layout, (line, _, _) in zip(layouts, samples)],
                 dtype=torch.long)
         return batch
+
+    def page_tokens(self, pixels: torch.Tensor) -> int:
+        """Visual tokens of one page of these pixels ([..., H, W])."""
+        rows, columns = self.config.encoder.token_size
+        return pixels.shape[-1] // columns * (pixels.shape[-2] // rows)
 
     def _layout(self, render) -> PositionLayout:
         layout = self._layouts.get(render)
@@ -88,10 +102,7 @@ class ReaderTask:
         return layout
 
     def loss(self, model: GlyphReader, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
-        device = model.device
-        optional = {key: batch[key].to(device) for key in ("positions", "characters") if key in batch}
-        out = model(batch["pixels"].to(device), batch["input_ids"].to(device), labels=batch["labels"].to(device),
-                    **optional)
+        out = forward(model, batch)
         metrics = {"loss": float(out.loss.detach())}
         if getattr(out, "readout_loss", None) is not None:
             metrics["readout_loss"] = float(out.readout_loss.detach())
@@ -125,18 +136,46 @@ class ReaderTask:
         return self._held_out
 
 
-def corrupt(batch: dict[str, Any], rng: random.Random, share: float) -> None:
+def with_numbers(text: str, rng: random.Random, share: float) -> str:
+    """`text` with a share of its words replaced by random numbers of one to six digits.
+
+    Novels hold few digits, and at four pixels a glyph 3, 5, 8 and S, or 1 and l, differ by a pixel or
+    two: a reader that is asked for numbers must have read many.
+    """
+    words = text.split(" ")
+    for i in range(len(words)):
+        if rng.random() < share:
+            digits = rng.randint(1, 6)
+            words[i] = str(rng.randrange(10 ** digits)).zfill(digits) + ("." if words[i].endswith(".") else "")
+    return " ".join(words)
+
+
+def forward(model: GlyphReader, batch: dict[str, Any]):
+    """The model's output (with its loss) on one batch of the reader's rows, on the model's device."""
+    device = next(model.parameters()).device
+    pixels = batch.get("pixels")
+    optional = {key: batch[key].to(device) for key in ("positions", "characters", "page", "answer_at", "cells")
+                if key in batch}
+    return model(None if pixels is None else pixels.to(device), batch["input_ids"].to(device),
+                 labels=batch["labels"].to(device), **optional)
+
+
+def corrupt(batch: dict[str, Any], rng: random.Random, share: float, starts: list[int | None] | None = None) -> None:
     """Replace a share of the transcriptions' ASCII input bytes with random printable ones (targets unchanged).
 
     With its own previous bytes sometimes wrong, the model cannot transcribe by guessing the next word
     from the last ones: it has to read the page, which is what greedy reading at test time needs. Bytes of
-    multi-byte characters are left alone, so the inputs still say where each character starts.
+    multi-byte characters are left alone, so the inputs still say where each character starts. `starts`
+    gives each row's first transcribed input (None: not a transcription); by default, rows whose task
+    token is `<transcribe>` are transcriptions from their second input on.
     """
     ids, labels = batch["input_ids"], batch["labels"]
-    for row in range(ids.shape[0]):
-        if int(ids[row, 0]) != ReaderTokenizer.transcribe:
+    if starts is None:
+        starts = [1 if int(ids[row, 0]) == ReaderTokenizer.transcribe else None for row in range(ids.shape[0])]
+    for row, start in enumerate(starts):
+        if start is None:
             continue
-        for column in range(1, ids.shape[1]):
+        for column in range(start, ids.shape[1]):
             if int(labels[row, column]) != IGNORE and int(ids[row, column]) < 128 and rng.random() < share:
                 ids[row, column] = rng.randrange(32, 127)
 

@@ -18,7 +18,8 @@ from glyphctx.render.raster import colour_table, compose, page_height_px, page_w
 from glyphctx.render.words import WordCache, is_rtl
 
 __all__ = [
-    "RenderConfig", "RenderedPage", "RenderResult", "render_text", "font_path", "FAMILIES", "word_cache", "forget_words",
+    "RenderConfig", "RenderedPage", "RenderResult", "render_text", "font_path", "FAMILIES", "word_cache",
+    "forget_words",
 ]
 
 

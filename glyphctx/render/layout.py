@@ -38,7 +38,10 @@ _CJK = (
     "\U00020000-\U0003134f"
 )
 # kinsoku: may not start a line (attach to the box before) / may not end one (attach to the box after)
-_NO_START = "、。，．：；！？）］｝」』】〕〉》〙〗〟’”｠»ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻‐゠〜～…‥・"
+_NO_START = (
+    "、。，．：；！？）］｝」』】〕〉》〙〗〟’”｠»"
+    "ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻‐゠〜～…‥・"
+)
 _NO_END = "（［｛「『【〔〈《〘〖〝‘“｟«"
 _BREAK_SPACE = " \u1680\u2000-\u200a\u205f\u3000"
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 CHUNK = 8192
 
 
-def draw_words(cache: "WordCache", words: list[str], lead: int) -> tuple[list[float], dict[str, Cell]]:
+def draw_words(cache: WordCache, words: list[str], lead: int) -> tuple[list[float], dict[str, Cell]]:
     """(each word's width in whole pixels, cells of the words whose ink fits their cell).
 
     A cell is the word's ink `lead` pixels after the cell's start, padded to its width plus one space,
@@ -145,7 +145,7 @@ def _dense_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys, rank[values]
 
 
-def _atlas(cache: "WordCache", keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _atlas(cache: WordCache, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each (character id, phase) key: its banded glyph zero-padded to the widest, its x offset from
     the pen's whole pixel, and its width (0: no ink)."""
     glyphs = [cache.banded_glyph(int(key) // SUBPIXEL_PHASES, int(key) % SUBPIXEL_PHASES) for key in keys]

@@ -44,8 +44,12 @@ def load_checkpoint(folder: Path, settings: dict) -> Checkpoint | None:
         if payload.get("format") != FORMAT or not isinstance(checkpoint, Checkpoint):
             raise ValueError("unknown checkpoint format")
     except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SearchError(f"{path}: not a checkpoint this version can resume ({exc}); use an empty output folder") from None
-    differing = sorted(k for k in set(settings) | set(checkpoint.settings) if settings.get(k) != checkpoint.settings.get(k))
+        raise SearchError(
+            f"{path}: not a checkpoint this version can resume ({exc}); use an empty output folder"
+        ) from None
+    differing = sorted(
+        k for k in set(settings) | set(checkpoint.settings) if settings.get(k) != checkpoint.settings.get(k)
+    )
     if differing:
         raise SearchError(
             f"{folder}: holds a search started with other settings ({', '.join(differing)}); "

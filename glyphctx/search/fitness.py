@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from glyphctx.common.metrics import mean_score, score_transcription
+from glyphctx.common.needles import DEFAULT_DEPTHS, find_needles, plant_needles, recall
 from glyphctx.errors import GlyphctxError, ProfileError, TokenizerError
 from glyphctx.normalise import normalise_text
 from glyphctx.render import render_text
 from glyphctx.render.config import RenderConfig
 from glyphctx.search.errors import OracleError
-from glyphctx.common.metrics import mean_score, score_transcription
 from glyphctx.search.model_view import column_images, model_view
-from glyphctx.common.needles import DEFAULT_DEPTHS, find_needles, plant_needles, recall
 from glyphctx.search.oracles import Oracle, make_oracle
 from glyphctx.tokens import count_budget, get_profile, load_tokenizer
 from glyphctx.tokens.profiles import DEFAULT_PROFILE

@@ -102,7 +102,8 @@ def encode(config: RenderConfig) -> list[float]:
         "font": config.font, "font_size": config.font_size, "leading": config.line_height - config.font_size,
         "dpi": config.dpi, "margin": config.margin_top, "columns": config.columns, "column_gap": config.column_gap,
         "horizontal_scale": config.horizontal_scale, "blank_line_height": config.blank_line_height,
-        "align": config.align, "reflow": config.reflow, "page_size": (float(config.page_width), float(config.page_height)),
+        "align": config.align, "reflow": config.reflow,
+        "page_size": (float(config.page_width), float(config.page_height)),
         "auto_crop_width": config.auto_crop_width, "auto_crop_last_page": config.auto_crop_last_page,
     }
     return [gene.encode(values[name]) for name, gene in GENES.items()]

@@ -11,17 +11,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from glyphctx.common.corpus import load_chapters, sample_text, split_train_held_out
+from glyphctx.pipelines.search_pool import make_pool
 from glyphctx.render.config import RenderConfig
 from glyphctx.render.presets import load_preset, preset_names
 from glyphctx.search.candidates import CANDIDATES_NAME, CachedEvaluation, ConfigEvaluator, GenomeEvaluator
 from glyphctx.search.constrained import pareto_dominates
-from glyphctx.common.corpus import load_chapters, sample_text, split_train_held_out
 from glyphctx.search.errors import SearchError
 from glyphctx.search.fitness import EvalTask, ReaderSpec
 from glyphctx.search.genome import decode, encode
 from glyphctx.search.nsga import NSGASettings, first_front, run_nsga2
 from glyphctx.search.outputs import plot_front, write_best, write_front
-from glyphctx.pipelines.search_pool import make_pool
 from glyphctx.tokens.profiles import DEFAULT_PROFILE
 
 REFERENCE_PRESET = "glyph-like"
@@ -122,7 +122,8 @@ def run_search(settings: SearchSettings, on_generation: Callable[[dict], None] |
     paths = {"candidates": output / CANDIDATES_NAME, "front": write_front(output, summary)}
     if summary["best"] is not None:
         best = summary["best"]
-        note = (f"Found by glyphctx search (profile {settings.profile}, oracle {settings.oracle}, seed {settings.seed}):\n"
+        note = (f"Found by glyphctx search (profile {settings.profile}, oracle {settings.oracle}, "
+                f"seed {settings.seed}):\n"
                 f"ratio {best['held_out']['ratio']:.3f} at fidelity {best['held_out']['fidelity']:.4f} on held-out "
                 f"pages (required {settings.min_fidelity:g}); {REFERENCE_PRESET}: ratio "
                 f"{reference_held['ratio']:.3f} at fidelity {reference_held['fidelity']:.4f}.")

@@ -2,11 +2,12 @@
 
 Order of trust: a byte-order mark; UTF-16/32 without a mark, recognised by its NUL pattern (any
 other NUL byte, or many control bytes, means binary data); strict UTF-8 (which almost never
-decodes anything else by accident); then charset-normalizer's ranking. That ranking alone is not enough for the most common legacy case: Windows-1252 English
-text (Project Gutenberg's files, for one) differs from Windows-1250 or Mac Central European only in
-a handful of accented letters, so those candidates tie on "chaos" and charset-normalizer may pick
-the wrong one (``æ`` would come out as ``ć``). When the text is in a language written with the
-Latin-1 letters and Windows-1252 is among the tied candidates, Windows-1252 wins.
+decodes anything else by accident); then charset-normalizer's ranking. That ranking alone is not enough
+for the most common legacy case: Windows-1252 English text (Project Gutenberg's files, for one) differs
+from Windows-1250 or Mac Central European only in a handful of accented letters, so those candidates tie
+on "chaos" and charset-normalizer may pick the wrong one (``æ`` would come out as ``ć``). When the text
+is in a language written with the Latin-1 letters and Windows-1252 is among the tied candidates,
+Windows-1252 wins.
 """
 
 from __future__ import annotations

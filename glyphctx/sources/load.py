@@ -42,7 +42,9 @@ def load_document(source: str | os.PathLike, *, pages: str | None = None, passwo
     if sniffed.kind == "binary":
         raise BinaryFileError(name, f"looks like {sniffed.what}, not a text or PDF document")
     if sniffed.kind == "unsupported":
-        raise UnsupportedFormatError(name, f"is {sniffed.what}, which is not supported; convert it to PDF or plain text")
+        raise UnsupportedFormatError(
+            name, f"is {sniffed.what}, which is not supported; convert it to PDF or plain text"
+        )
     suffix = suffix_of(named_path) if named_path else ""
     if suffix in PDF_SUFFIXES:
         raise CorruptDocumentError(name, "is not a PDF: it has no %PDF header (a download that saved an error page?)")

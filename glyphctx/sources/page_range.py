@@ -23,7 +23,9 @@ def parse_page_range(spec: str, page_count: int, *, path: str) -> list[int]:
         item = item.strip()
         match = _ITEM.match(item)
         if match is None or item == "-":
-            raise PageRangeError(path, f"malformed page range {spec!r} at {item!r}; write pages like 3, 1-10, 2- or 1,4-6")
+            raise PageRangeError(
+                path, f"malformed page range {spec!r} at {item!r}; write pages like 3, 1-10, 2- or 1,4-6"
+            )
         single, start_text, end_text = match.groups()
         if single is not None:
             start = end = int(single)

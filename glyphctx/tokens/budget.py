@@ -86,3 +86,22 @@ def _page_size(index: int, size: object) -> tuple[int, int]:
         return operator.index(width), operator.index(height)
     except (TypeError, ValueError):
         raise ProfileError(f"page_sizes[{index}]: expected a (width, height) pair of ints, got {size!r}") from None
+
+
+class BudgetedResult:
+    """What a result with a token `budget` and per-stage `timings` (seconds) says about both.
+
+    A rendered document and an answered question report the same two facts the same way.
+    """
+
+    budget: TokenBudget
+    timings: dict[str, float]
+
+    @property
+    def ratio(self) -> float:
+        """Text tokens per visual token: what reading the pages saved against reading the text."""
+        return self.budget.ratio
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())

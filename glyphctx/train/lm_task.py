@@ -17,9 +17,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from glyphctx.common.corpus import Corpus
 from glyphctx.errors import ConfigError
 from glyphctx.io.atomic import atomic_write_text
-from glyphctx.common.corpus import Corpus
 from glyphctx.train.perplexity import perplexity
 from glyphctx.train.quiet import quiet_progress
 from glyphctx.train.tokenizer import ByteTokenizer

@@ -24,7 +24,13 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from glyphctx.io.atomic import atomic_write_text
-from glyphctx.train.checkpoint import latest_checkpoint, load_checkpoint, remove_temporary, set_rng_state, write_checkpoint
+from glyphctx.train.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    remove_temporary,
+    set_rng_state,
+    write_checkpoint,
+)
 from glyphctx.train.errors import TrainError
 from glyphctx.train.settings import TrainSettings
 

@@ -16,15 +16,16 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+from glyphctx.common.corpus import Corpus
 from glyphctx.errors import ConfigError
 from glyphctx.io.presets import preset_names as yaml_preset_names
 from glyphctx.io.presets import read_preset
-from glyphctx.common.corpus import Corpus
 from glyphctx.train.settings import TrainSettings
 
 TASKS = {
     "lm": "glyphctx.train.lm_task:LMTask",
     "reader": "glyphctx.reader.task:ReaderTask",
+    "reader-qa": "glyphctx.reader.qa_task:QATask",
 }
 
 
@@ -36,7 +37,7 @@ class TrainPreset:
     settings: TrainSettings
     options: dict[str, Any] = field(default_factory=dict)
 
-    def with_settings(self, **changes) -> "TrainPreset":
+    def with_settings(self, **changes) -> TrainPreset:
         try:
             settings = self.settings.replace(**{k: v for k, v in changes.items() if v is not None})
         except ConfigError as exc:
@@ -90,7 +91,8 @@ def load_preset(name_or_path: str) -> TrainPreset:
         unknown = sorted(set(options) - allowed)
         if unknown:
             raise ConfigError(f"{origin}: unknown key {unknown[0]!r} (not a trainer setting nor an option of task "
-                              f"{task!r}); trainer: {', '.join(sorted(trainer_keys))}; task: {', '.join(sorted(allowed))}")
+                              f"{task!r}); trainer: {', '.join(sorted(trainer_keys))}; "
+                              f"task: {', '.join(sorted(allowed))}")
     try:
         settings = TrainSettings(**settings_fields)
     except ConfigError as exc:

@@ -76,7 +76,7 @@ class TrainSettings:
     def field_names(cls) -> set[str]:
         return {f.name for f in dataclasses.fields(cls)}
 
-    def replace(self, **changes) -> "TrainSettings":
+    def replace(self, **changes) -> TrainSettings:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:

@@ -88,7 +88,9 @@ def decay_rates(
         elif decay.dim() == 1 and decay.shape[0] == heads:
             rates = decay
         else:
-            raise LinearAttentionError("decay", f"expected shape [{heads}] (one rate per head), got {tuple(decay.shape)}")
+            raise LinearAttentionError(
+                "decay", f"expected shape [{heads}] (one rate per head), got {tuple(decay.shape)}"
+            )
         if not (rates.is_floating_point() or rates.dtype in (torch.int32, torch.int64)):
             raise LinearAttentionError("decay", f"expected a real dtype, got {rates.dtype}")
         rates = rates.to(device=device, dtype=torch.float32).contiguous()
@@ -114,7 +116,8 @@ def check_initial_state(initial_state: torch.Tensor | None, dims: Dims, device: 
     expected = (dims.batch, dims.heads, dims.key_dim, dims.value_dim)
     if tuple(initial_state.shape) != expected:
         raise LinearAttentionError(
-            "initial_state", f"expected shape {expected} [batch, heads, key_dim, value_dim], got {tuple(initial_state.shape)}"
+            "initial_state",
+            f"expected shape {expected} [batch, heads, key_dim, value_dim], got {tuple(initial_state.shape)}",
         )
     if initial_state.dtype not in SUPPORTED_DTYPES:
         raise LinearAttentionError("initial_state", f"unsupported dtype {initial_state.dtype}")

@@ -45,13 +45,19 @@ def check_grouped_mm_args(x: torch.Tensor, w: torch.Tensor, offs: torch.Tensor, 
     if w.shape[0] < 1:
         raise MoEInputError("w", "holds no experts (shape[0] == 0)")
     if x.shape[1] != w.shape[1]:
-        raise MoEInputError("w", f"contraction size {w.shape[1]} does not match x's {x.shape[1]} (x {tuple(x.shape)}, w {tuple(w.shape)})")
+        raise MoEInputError(
+            "w",
+            f"contraction size {w.shape[1]} does not match x's {x.shape[1]} (x {tuple(x.shape)}, w {tuple(w.shape)})",
+        )
     if x.dtype not in FLOAT_DTYPES:
         raise MoEInputError("x", f"dtype {x.dtype} is not one of float32, float16, bfloat16")
     if w.dtype != x.dtype:
         raise MoEInputError("w", f"dtype {w.dtype} differs from x's {x.dtype}")
     if offs.dim() != 1 or offs.dtype != torch.int32:
-        raise MoEInputError("offs", f"expected a 1-D int32 tensor of cumulative row ends, got {offs.dtype} of shape {tuple(offs.shape)}")
+        raise MoEInputError(
+            "offs",
+            f"expected a 1-D int32 tensor of cumulative row ends, got {offs.dtype} of shape {tuple(offs.shape)}",
+        )
     if offs.shape[0] != w.shape[0]:
         raise MoEInputError("offs", f"has {offs.shape[0]} entries but w holds {w.shape[0]} experts")
     if x.device != w.device or x.device != offs.device:
@@ -73,5 +79,7 @@ def check_offsets_values(offs: torch.Tensor, num_rows: int) -> None:
         raise MoEInputError("offs", f"first end {values[0]} is negative")
     for e in range(1, len(values)):
         if values[e] < values[e - 1]:
-            raise MoEInputError("offs", f"decreases at expert {e} ({values[e - 1]} -> {values[e]}); ends must be cumulative")
+            raise MoEInputError(
+                "offs", f"decreases at expert {e} ({values[e - 1]} -> {values[e]}); ends must be cumulative"
+            )
     raise MoEInputError("offs", f"last end {values[-1]} must equal the number of rows of x ({num_rows})")

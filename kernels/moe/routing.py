@@ -82,7 +82,9 @@ def sort_by_expert(expert_ids: torch.Tensor, num_experts: int, *, validate: bool
 def permute(x: torch.Tensor, dispatch: ExpertDispatch) -> torch.Tensor:
     """Token rows `x [T, d]` -> expert-sorted rows `[T * k, d]` (each token once per choice)."""
     if not isinstance(x, torch.Tensor) or x.dim() != 2:
-        raise MoEInputError("x", f"expected a 2-D [tokens, features] tensor, got {getattr(x, 'shape', type(x).__name__)}")
+        raise MoEInputError(
+            "x", f"expected a 2-D [tokens, features] tensor, got {getattr(x, 'shape', type(x).__name__)}"
+        )
     if x.shape[0] != dispatch.num_tokens:
         raise MoEInputError("x", f"has {x.shape[0]} rows but the dispatch was built for {dispatch.num_tokens} tokens")
     return x.index_select(0, dispatch.token_index)
@@ -101,6 +103,9 @@ def unpermute(y: torch.Tensor, dispatch: ExpertDispatch, weights: torch.Tensor |
     per_choice = y.index_select(0, dispatch.row_of_choice.reshape(-1)).view(tokens, top_k, y.shape[1]).float()
     if weights is not None:
         if not isinstance(weights, torch.Tensor) or tuple(weights.shape) not in ((tokens, top_k), (tokens * top_k,)):
-            raise MoEInputError("weights", f"expected shape ({tokens}, {top_k}), got {getattr(weights, 'shape', type(weights).__name__)}")
+            raise MoEInputError(
+                "weights",
+                f"expected shape ({tokens}, {top_k}), got {getattr(weights, 'shape', type(weights).__name__)}",
+            )
         per_choice = per_choice * weights.reshape(tokens, top_k, 1).float()
     return per_choice.sum(dim=1).to(y.dtype)

@@ -194,7 +194,8 @@ def _output(out: torch.Tensor | None, shape: tuple[int, ...], like: torch.Tensor
     if tuple(out.shape) != shape or out.dtype != like.dtype or out.device != like.device:
         raise MoEInputError(
             "out",
-            f"expected {like.dtype} of shape {shape} on {like.device}, got {out.dtype} of shape {tuple(out.shape)} on {out.device}",
+            f"expected {like.dtype} of shape {shape} on {like.device}, "
+            f"got {out.dtype} of shape {tuple(out.shape)} on {out.device}",
         )
     return out
 

@@ -43,7 +43,7 @@ TUNE_KEY = ["q_len", "k_len", "head_dim", "group", "IS_CAUSAL"]
 @triton.autotune(configs=FWD_CONFIGS, key=TUNE_KEY)
 @triton.jit(do_not_specialize=["causal_offset"])
 def attention_fwd_kernel(
-    Q, K, V, O, LSE,
+    Q, K, V, Out, LSE,
     stride_qb, stride_qh, stride_qt,
     stride_kb, stride_kh, stride_kt,
     stride_vb, stride_vh, stride_vt,
@@ -99,8 +99,8 @@ def attention_fwd_kernel(
     empty = row_sum == 0.0
     out = acc / tl.where(empty, 1.0, row_sum)[:, None]
     lse = tl.where(empty, float("-inf"), (row_max + tl.log2(tl.where(empty, 1.0, row_sum))) * LN2_K)
-    o_ptr = O + b * stride_ob + h * stride_oh
-    tl.store(o_ptr + offs_m[:, None] * stride_ot + offs_d[None, :], out.to(O.dtype.element_ty),
+    o_ptr = Out + b * stride_ob + h * stride_oh
+    tl.store(o_ptr + offs_m[:, None] * stride_ot + offs_d[None, :], out.to(Out.dtype.element_ty),
              mask=m_ok[:, None] & d_ok[None, :])
     tl.store(LSE + b * stride_lb + h * stride_lh + offs_m, lse, mask=m_ok)
 

@@ -2,7 +2,8 @@
 
 - `start_transformers_serve`: `transformers serve` on a local model folder, offline, waited for on /health.
 - `RecordingProxy`: forwards every request to a server and keeps what was sent (so a test can count the
-  images a request carried), and can answer the next requests itself with an error status first.
+  images a request carried, and the most chat requests it held at once), and can answer the next requests
+  itself with an error status first; given a port, it comes back at an address a test closed before.
 - `SilentServer`: accepts connections and never answers (a hung server, for timeouts).
 - `WordedServer`: answers every chat request with one fixed error body, for wordings `transformers serve`
   never produces (vLLM's refusal of a prompt past its context).
@@ -75,17 +76,21 @@ def stop(process: subprocess.Popen) -> None:
 
 
 class _Server:
-    """A ThreadingHTTPServer on a free port, served from a daemon thread; a context manager."""
+    """A ThreadingHTTPServer on a free port (or `port`), served from a daemon thread; a context manager."""
 
-    def __init__(self, handler):
-        self.httpd = ThreadingHTTPServer((HOST, 0), handler)
+    def __init__(self, handler, port: int = 0):
+        self.httpd = ThreadingHTTPServer((HOST, port), handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
     def base_url(self) -> str:
-        return f"http://{HOST}:{self.httpd.server_address[1]}/v1"
+        return f"http://{HOST}:{self.port}/v1"
 
     def __enter__(self):
         self.thread.start()
@@ -108,9 +113,19 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length) if length else None
         body = json.loads(data) if data else None
+        chat = self.command == "POST" and self.path.endswith("/chat/completions")
         with proxy.lock:
             proxy.requests.append({"method": self.command, "path": self.path, "body": body})
             injected = proxy.fail_next.pop(0) if proxy.fail_next and self.command == "POST" else None
+            proxy.in_flight += chat
+            proxy.most_in_flight = max(proxy.most_in_flight, proxy.in_flight)
+        try:
+            self._answer(proxy, data, injected)
+        finally:
+            with proxy.lock:
+                proxy.in_flight -= chat
+
+    def _answer(self, proxy: RecordingProxy, data: bytes | None, injected: int | None) -> None:
         if injected is not None:
             self._reply(injected, json.dumps({"error": {"message": f"injected {injected} by the test proxy"}}).encode())
             return
@@ -135,21 +150,26 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 class RecordingProxy(_Server):
     """Forwards to `upstream` (a server's root, e.g. http://127.0.0.1:8000) and records each request."""
 
-    def __init__(self, upstream: str):
-        super().__init__(_ProxyHandler)
+    def __init__(self, upstream: str, port: int = 0):
+        super().__init__(_ProxyHandler, port)
         self.upstream = upstream.rstrip("/").removesuffix("/v1")
         self.requests: list[dict] = []
         self.fail_next: list[int] = []  # statuses to answer the next POSTs with, instead of forwarding
+        self.in_flight = 0  # chat requests received and not yet answered
+        self.most_in_flight = 0
         self.lock = threading.Lock()
 
     def chat_requests(self) -> list[dict]:
         with self.lock:
-            return [r["body"] for r in self.requests if r["method"] == "POST" and r["path"].endswith("/chat/completions")]
+            return [
+                r["body"] for r in self.requests if r["method"] == "POST" and r["path"].endswith("/chat/completions")
+            ]
 
     def clear(self) -> None:
         with self.lock:
             self.requests.clear()
             self.fail_next.clear()
+            self.most_in_flight = self.in_flight
 
 
 class _SilentHandler(BaseHTTPRequestHandler):

@@ -64,9 +64,9 @@ def test_typed_errors_exit_2_with_one_line(pipeline_file, tmp_path, chapter, mon
     assert missing.exit_code == 2 and "error:" in missing.output
     monkeypatch.chdir(tmp_path)
     (tmp_path / "doc.txt").write_text("Some text.", encoding="utf-8")
-    no_model = invoke("doc.txt", "Who?")  # the tiny preset, without runs/tiny-reader here
+    no_model = invoke("doc.txt", "Who?")  # the tiny preset, without runs/tiny-qa here
     assert no_model.exit_code == 2
-    assert "glyphctx train --preset tiny-reader" in " ".join(no_model.output.split())
+    assert "glyphctx train --preset tiny-qa" in " ".join(no_model.output.split())
     unknown = invoke("doc.txt", "Who?", "--pipeline", "no-such-pipeline")
     assert unknown.exit_code == 2 and "unknown pipeline preset" in unknown.output
     short = save_tiny_vlm(tmp_path / "short-vlm", window=40)

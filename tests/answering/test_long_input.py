@@ -4,9 +4,9 @@ import math
 
 import pytest
 
+from glyphctx.answering import ContextTooLongError, Pipeline, PipelineConfig
 from glyphctx.api import compress
 from glyphctx.errors import GlyphctxError
-from glyphctx.answering import ContextTooLongError, Pipeline, PipelineConfig
 from tests.tiny_models import save_tiny_vlm
 
 WINDOW = 50
@@ -42,7 +42,9 @@ def test_too_long_names_the_densest_config_that_fits_and_the_ring_processes(shor
     assert (error.needed, error.window, error.processes) == (needed, WINDOW, math.ceil(needed / WINDOW))
     assert error.alternative == str(searched)
     # the alternative is priced with the same accounting: the model's own processor rule
-    assert error.alternative_tokens == compress(chapter, config=str(searched), profile=model.profile).budget.visual_tokens
+    assert error.alternative_tokens == (
+        compress(chapter, config=str(searched), profile=model.profile).budget.visual_tokens
+    )
     message = str(error)
     for part in (f"{result.budget.visual_tokens} visual tokens", f"{needed} positions", f"the {WINDOW} that",
                  f"render denser: {searched} needs {error.alternative_tokens} visual tokens", "which fits",

@@ -17,6 +17,7 @@ from glyphctx.cli.main import app
 from glyphctx.common.openai_request import image_count
 from glyphctx.common.prompts import TRANSCRIBE_PROMPT
 from tests.answering.served import closed_port
+from tests.search_corpus import write_book
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -25,18 +26,11 @@ ARGS = ["search", "--oracle", "openai", "--max-new-tokens", "3", "--population",
         "--min-fidelity", "0.0", "--no-needles", "--no-ray", "--seed", "3"]
 
 
-def _corpus(folder):
-    paragraph = ("The river ran slowly past the old mill, and the miller counted his sacks of grain twice "
-                 "before the evening bell. ")
-    chapters = "\n\n".join(f"CHAPTER {n}.\n\n" + (paragraph * 5 + "\n\n") * 3 for n in range(1, 9))
-    (folder / "book.txt").write_text(chapters, encoding="utf-8")
-    return folder / "book.txt"
-
 
 def test_search_reads_every_page_through_the_served_model(proxy, served_vlm, tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ARGS + ["--base-url", proxy.base_url, "--model", served_vlm[1],
-                                             "--corpus", str(_corpus(tmp_path)), "-o", str(out)])
+                                             "--corpus", str(write_book(tmp_path)), "-o", str(out)])
     assert result.exit_code == 0, result.output
     requests = proxy.chat_requests()
     assert len(requests) >= 5  # at least the 4 initial candidates and glyph-like on held-out pages
@@ -52,7 +46,7 @@ def test_a_server_that_is_down_stops_the_search_before_any_work(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ARGS + ["--base-url", url, "--model", "any", "--max-retries", "0",
-                                             "--corpus", str(_corpus(tmp_path)), "-o", str(out)])
+                                             "--corpus", str(write_book(tmp_path)), "-o", str(out)])
     assert result.exit_code == 2, result.output
     assert f"openai: {url}/models: cannot connect" in " ".join(result.output.split())
     assert not out.exists() or not any(out.iterdir())
@@ -60,5 +54,5 @@ def test_a_server_that_is_down_stops_the_search_before_any_work(tmp_path):
 
 def test_server_options_belong_to_the_openai_oracle(tmp_path):
     result = CliRunner().invoke(app, ["search", "--oracle", "tesseract", "--base-url", "http://127.0.0.1:1/v1",
-                                      "--corpus", str(_corpus(tmp_path)), "-o", str(tmp_path / "run")])
+                                      "--corpus", str(write_book(tmp_path)), "-o", str(tmp_path / "run")])
     assert result.exit_code == 2 and "belong to --oracle openai" in result.output

@@ -2,8 +2,8 @@
 
 import pytest
 
-from glyphctx.errors import GlyphctxError
 from glyphctx.answering import ModelError, Pipeline, PipelineConfig, PipelineError, preset_names
+from glyphctx.errors import GlyphctxError
 
 
 def write(tmp_path, text, name="pipeline.yaml"):
@@ -15,7 +15,7 @@ def write(tmp_path, text, name="pipeline.yaml"):
 def test_shipped_presets_load_and_name_their_model():
     assert {"tiny", "qwen2.5-vl-7b"} <= set(preset_names())
     tiny = PipelineConfig.from_preset("tiny")
-    assert tiny.model == "runs/tiny-reader" and "glyphctx train --preset tiny-reader" in tiny.made_by
+    assert tiny.model == "runs/tiny-qa" and "glyphctx train --preset tiny-qa" in tiny.made_by
     qwen = PipelineConfig.from_preset("qwen2.5-vl-7b")
     assert qwen.profile == "qwen2.5-vl" and qwen.dtype == "bfloat16" and "{question}" in qwen.prompt
     assert PipelineConfig.load("tiny") == tiny
@@ -24,23 +24,23 @@ def test_shipped_presets_load_and_name_their_model():
 def test_tiny_preset_is_relative_to_the_current_directory_and_says_how_to_make_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     pipeline = Pipeline.from_preset("tiny")
-    assert pipeline.config.model == str(tmp_path / "runs" / "tiny-reader")
+    assert pipeline.config.model == str(tmp_path / "runs" / "tiny-qa")
     for call in (lambda: pipeline.ask("Some text.", "What?"), lambda: pipeline.compress("Some text.")):
         with pytest.raises(ModelError) as caught:
             call()
         message = str(caught.value)
-        assert "runs/tiny-reader does not exist" in message
-        assert "glyphctx train --preset tiny-reader" in message and "-o runs/tiny-reader" in message
+        assert "runs/tiny-qa does not exist" in message
+        assert "glyphctx train --preset tiny-qa" in message and "-o runs/tiny-qa" in message
 
 
 def test_tiny_preset_finds_a_training_run_folder(tmp_path, monkeypatch, tiny_reader):
-    run = tmp_path / "runs" / "tiny-reader"
+    run = tmp_path / "runs" / "tiny-qa"
     (run / "final").parent.mkdir(parents=True)
     (run / "final").symlink_to(tiny_reader, target_is_directory=True)  # `glyphctx train -o` keeps it in final/
     monkeypatch.chdir(tmp_path)
     pipeline = Pipeline.from_preset("tiny")
     assert pipeline.render_config.page_height == 12  # the reader's own one-line pages, not the default preset
-    assert pipeline.model.kind == "reader" and pipeline.model.name == "tiny-reader"
+    assert pipeline.model.kind == "reader" and pipeline.model.name == "tiny-qa"
 
 
 def test_yaml_pipeline_with_inline_render_and_searched_configs(tmp_path):

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = {"glyphctx": ROOT / "glyphctx", "glyphctx.kernels": ROOT / "kernels", "glyphctx.pipelines": ROOT / "pipelines"}
+SOURCES = {
+    "glyphctx": ROOT / "glyphctx", "glyphctx.kernels": ROOT / "kernels", "glyphctx.pipelines": ROOT / "pipelines",
+}
 #: the stages in the order data flows through them: none may import a later one
 STAGES = ["sources", "normalise", "render", "tokens", "encode", "model"]
 #: what every package may use: no glyphctx package above them
@@ -104,8 +106,10 @@ def test_a_stage_imports_no_later_stage_and_no_app(stage):
 
 def test_foundation_and_shared_leaf_import_no_app():
     for package in (*FOUNDATION, SHARED):
-        wrong = {t: m for t, m in GRAPH.get(package, {}).items() if t in APPS or (package in FOUNDATION and t != "errors"
-                                                                                and t not in FOUNDATION)}
+        wrong = {
+            t: m for t, m in GRAPH.get(package, {}).items()
+            if t in APPS or (package in FOUNDATION and t != "errors" and t not in FOUNDATION)
+        }
         assert not wrong, f"{package} imports {wrong}"
 
 

@@ -14,6 +14,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 from baselines.pillow_draw import _load_font, render_pillow_lines, wrap_line  # noqa: E402
 from baselines.reportlab_pdf2image import render_reportlab  # noqa: E402
+
 from glyphctx.errors import FontError  # noqa: E402
 from glyphctx.render.config import RenderConfig  # noqa: E402
 
@@ -113,7 +114,10 @@ def test_benchmark_prints_a_table_with_page_counts(tmp_path):
     text = tmp_path / "novel.txt"
     text.write_bytes(("\u2018Quoted\u2019 \u2014 caf\u00e9.\r\n" + PARAGRAPH + "\r\n\r\n").encode("cp1252") * 12)
     run = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "render_speed.py"), "--text", str(text), "--limit-chars", "3000", "--repeat", "1"],
+        [
+            sys.executable, str(BENCHMARKS / "render_speed.py"),
+            "--text", str(text), "--limit-chars", "3000", "--repeat", "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

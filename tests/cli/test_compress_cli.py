@@ -232,7 +232,9 @@ def test_no_reflow_keeps_the_source_lines(tmp_path):
     assert _manifest(folder)["config"]["reflow"] is False
     text = (folder / "text.txt").read_text(encoding="utf-8")
     source = NOVEL.read_text(encoding="utf-8")
-    assert [l for l in text.splitlines() if l] == [l.rstrip() for l in source.splitlines() if l.strip()]
+    assert [line for line in text.splitlines() if line] == [
+        line.rstrip() for line in source.splitlines() if line.strip()
+    ]
     assert int(_row(run.stdout, NOVEL.stem)[2]) == len(glyphctx.compress(NOVEL, reflow=False).pages)
 
 

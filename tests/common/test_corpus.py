@@ -12,7 +12,10 @@ from glyphctx.tokens import get_profile
 def _book(chapters=8):
     toc = "\n".join(f" Chapter {i}" for i in range(1, chapters + 1))
     body = "\n\n".join(f"Chapter {i}\n\n" + f"Words of chapter {i} go on. " * 60 for i in range(1, chapters + 1))
-    return f"Header\n*** START OF THE PROJECT GUTENBERG EBOOK TEST ***\n\n CONTENTS\n\n{toc}\n\n{body}\n*** END OF THE PROJECT GUTENBERG EBOOK TEST ***\nLicence"
+    return (
+        f"Header\n*** START OF THE PROJECT GUTENBERG EBOOK TEST ***\n\n CONTENTS\n\n{toc}\n\n{body}\n"
+        "*** END OF THE PROJECT GUTENBERG EBOOK TEST ***\nLicence"
+    )
 
 
 def test_chapters_skip_the_contents_and_the_gutenberg_wrapper():

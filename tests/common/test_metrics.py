@@ -20,7 +20,10 @@ def test_char_accuracy_is_one_minus_normalised_levenshtein():
 
 
 def test_normalisation_is_applied_to_both_sides():
-    assert normalise_for_scoring("\u201cWell,\u201d  she said\u2014\n\nno\u00adthing \ufb01ne") == '"Well," she said- nothing fine'
+    assert (
+        normalise_for_scoring("\u201cWell,\u201d  she said\u2014\n\nno\u00adthing \ufb01ne")
+        == '"Well," she said- nothing fine'
+    )
     assert char_accuracy("It\u2019s a  line\nbreak", "It's a line break") == 1.0
 
 

@@ -8,14 +8,14 @@ import re
 import pytest
 
 from glyphctx.answering.backend import Generated
+from glyphctx.common.corpus import load_corpus
+from glyphctx.common.needles import answer_found, haystack, plant_needles, question_for
 from glyphctx.errors import ConfigError
 from glyphctx.evaluate.heatmap import draw_heatmap
 from glyphctx.evaluate.models import load_page_model
-from glyphctx.evaluate.needle import answer_found, haystack, question_for, run_needle
+from glyphctx.evaluate.needle import run_needle
 from glyphctx.evaluate.needle_report import comparison_table, to_markdown, write_needle
 from glyphctx.evaluate.text_model import TextModel
-from glyphctx.common.needles import plant_needles
-from glyphctx.common.corpus import load_corpus
 from glyphctx.reader.lines import render_lines
 from glyphctx.tokens import load_tokenizer
 from tests.evaluate.conftest import BOOK

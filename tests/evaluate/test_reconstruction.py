@@ -6,13 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from glyphctx.errors import ConfigError
-from glyphctx.evaluate.models import load_page_model
-from glyphctx.evaluate.reconstruction import (evaluate_reconstruction, held_out_lines, run_reconstruction,
-                                              score_lines)
-from glyphctx.reader.task import ReaderTask
 from glyphctx.common.corpus import load_corpus
 from glyphctx.common.metrics import normalise_for_scoring
+from glyphctx.errors import ConfigError
+from glyphctx.evaluate.models import load_page_model
+from glyphctx.evaluate.reconstruction import evaluate_reconstruction, held_out_lines, run_reconstruction, score_lines
+from glyphctx.reader.task import ReaderTask
 from glyphctx.tokens import load_tokenizer
 from tests.evaluate.conftest import BOOK
 
@@ -58,7 +57,9 @@ def test_a_perfect_transcript_scores_one_and_a_known_corruption_its_exact_accura
     lines = held_out_lines(load_corpus([BOOK]), reader_dir / "reader.json", 4)
     reading_back(monkeypatch, model, lines)
     s = run_reconstruction(model, lines).scores
-    assert (s.lines, s.char_accuracy, s.char_accuracy_joined, s.edit_distance, s.char_error_rate) == (4, 1.0, 1.0, 0.0, 0.0)
+    assert (s.lines, s.char_accuracy, s.char_accuracy_joined, s.edit_distance, s.char_error_rate) == (
+        4, 1.0, 1.0, 0.0, 0.0
+    )
     assert (s.precision, s.recall, s.f1) == (1.0, 1.0, 1.0) and all(w.char_accuracy == 1.0 for w in s.worst)
 
     # every "e" read as "x": each line loses one character per "e", and each word holding one is wrong

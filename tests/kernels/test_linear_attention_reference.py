@@ -131,7 +131,9 @@ def test_chunked_strong_decay_stays_finite():
 
 def test_chunked_half_inputs_are_computed_in_float32():
     q, k, v, h0, rates = _inputs(1, 40, 2, 16, 16)
-    o_ref, s_ref = naive_recurrent_linear_attention(q.half().float(), k.half().float(), v.half().float(), rates, None, h0)
+    o_ref, s_ref = naive_recurrent_linear_attention(
+        q.half().float(), k.half().float(), v.half().float(), rates, None, h0
+    )
     o, s = chunk_linear_attention_torch(q.half(), k.half(), v.half(), rates, None, h0, True, 16)
     assert o.dtype == torch.float16 and s.dtype == torch.float32
     assert_close_rms(o, o_ref, 2e-3, "o")
@@ -160,7 +162,9 @@ def test_chunked_in_several_groups_matches_naive(monkeypatch, group_tokens, chun
         else:
             o, final = chunk_linear_attention_torch(*leaves[:3], rates, None, leaves[3], True, chunk)
         g = torch.Generator().manual_seed(2)
-        ((o * torch.randn(o.shape, generator=g)).sum() + (final * torch.randn(final.shape, generator=g)).sum()).backward()
+        (
+            (o * torch.randn(o.shape, generator=g)).sum() + (final * torch.randn(final.shape, generator=g)).sum()
+        ).backward()
         results.append([o.detach(), final.detach()] + [x.grad for x in leaves])
     for name, a, b in zip(("o", "final", "dq", "dk", "dv", "dh0"), results[1], results[0]):
         assert_close_rms(a, b, TOL, name)

@@ -1,8 +1,9 @@
 """Code run inside the processes the context-parallel test spawns.
 
-The test forks the children (they inherit the imported modules, which saves seconds each). The model and the full input come in through a file in the
-test's temporary folder; each rank saves the logits of its zigzag shard for the parent to compare.
-One spawn of four processes covers both ring sizes: all four ranks, then two rings of two.
+The test forks the children (they inherit the imported modules, which saves seconds each). The model and
+the full input come in through a file in the test's temporary folder; each rank saves the logits of its
+zigzag shard for the parent to compare. One spawn of four processes covers both ring sizes: all four
+ranks, then two rings of two.
 """
 
 from __future__ import annotations

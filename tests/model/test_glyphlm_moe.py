@@ -88,11 +88,11 @@ def test_jitter_noise_only_while_training(build):
 
 def test_z_loss_formula():
     layers = (torch.randn(12, 8) * 3, torch.randn(12, 8))
-    want = torch.cat([torch.logsumexp(l, -1) ** 2 for l in layers]).mean()
+    want = torch.cat([torch.logsumexp(logits, -1) ** 2 for logits in layers]).mean()
     torch.testing.assert_close(router_z_loss(layers), want)
     mask = torch.tensor([[1, 1, 1, 0, 0, 1], [1, 1, 1, 1, 1, 1]])
     keep = mask.reshape(-1).bool()
-    want = torch.cat([torch.logsumexp(l, -1)[keep] ** 2 for l in layers]).mean()
+    want = torch.cat([torch.logsumexp(logits, -1)[keep] ** 2 for logits in layers]).mean()
     torch.testing.assert_close(router_z_loss(layers, mask), want)
 
 

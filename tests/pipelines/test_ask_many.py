@@ -5,8 +5,8 @@ import pytest
 
 from glyphctx.answering import Pipeline, PipelineConfig, PipelineError
 from glyphctx.errors import ModelError
-from glyphctx.pipelines.ask_many import SCHEMA
 from glyphctx.pipelines import ask_many, ingest
+from glyphctx.pipelines.ask_many import SCHEMA
 
 QUESTIONS = ["Who has taken Netherfield?", "How many daughters?"]
 

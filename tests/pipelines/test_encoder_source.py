@@ -41,7 +41,8 @@ def test_a_reader_run_gives_the_readers_encoder_its_render_config_and_identity(l
     assert source.identity == ReaderModel(tiny_reader, device="cpu").encoder_identity()
     torch.testing.assert_close(source.load("cpu").encode([_page()])[0], reader.visual_tokens([_page()])[0])
     metadata = source.metadata()
-    assert metadata["encoder_key"] == source.identity and metadata["reader_render_hash"] == reader.render_config.digest()
+    assert (metadata["encoder_key"] == source.identity
+            and metadata["reader_render_hash"] == reader.render_config.digest())
 
 
 def test_weights_files_with_and_without_a_stored_config(tmp_path, encoder_file):

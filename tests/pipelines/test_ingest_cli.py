@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from glyphctx.cli.ingest import SOME_FAILED, ingest
+from glyphctx.cli.exit_codes import SOME_FAILED
+from glyphctx.cli.ingest import ingest
 from glyphctx.pipelines.index import read_index
 from glyphctx.pipelines.settings import TOKENS_FILE
 
@@ -59,8 +60,8 @@ def test_bad_settings_exit_2_before_any_work(tmp_path):
 def test_encoder_run_encodes_with_the_readers_encoder_and_says_so(local_ray, reader_run, tmp_path):
     (tmp_path / "in").mkdir()
     shutil.copy(DATA / "pride-and-prejudice-ch1.txt", tmp_path / "in" / "chapter.txt")
-    result = CliRunner().invoke(_app(), [str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--encoder", str(reader_run),
-                                         "--max-bytes", "3000"])
+    result = CliRunner().invoke(_app(), [str(tmp_path / "in"), "-o", str(tmp_path / "out"),
+                                         "--encoder", str(reader_run), "--max-bytes", "3000"])
     assert result.exit_code == 1, result.output  # the chapter is larger than --max-bytes: failed, with its reason
     (tmp_path / "in" / "short.txt").write_text("It is a truth universally acknowledged.", encoding="utf-8")
     result = CliRunner().invoke(_app(), [str(tmp_path / "in" / "short.txt"), "-o", str(tmp_path / "out"),

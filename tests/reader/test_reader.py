@@ -8,15 +8,14 @@ import numpy as np
 import pytest
 import torch
 
+from glyphctx.common.corpus import Corpus
 from glyphctx.encode import EncoderConfig, EncoderProfile
-from glyphctx.errors import ConfigError
+from glyphctx.errors import ConfigError, ContextTooLongError
 from glyphctx.normalise import normalise_text
-from glyphctx.errors import ContextTooLongError
 from glyphctx.reader import GlyphReader, ReaderTokenizer, load_reader_config
 from glyphctx.reader.lines import render_lines
 from glyphctx.reader.task import IGNORE, ReaderTask
 from glyphctx.tokens import load_tokenizer
-from glyphctx.common.corpus import Corpus
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TEXT = normalise_text((DATA / "pride-and-prejudice-ch1.txt").read_text(encoding="utf-8"))
@@ -228,3 +227,22 @@ def test_a_sequential_reader_decodes_like_a_full_forward(tmp_path):
             step = reader.lm(input_ids=ids, visual_tokens=visual, use_cache=False).logits[:, -1].argmax(-1)
             ids = torch.cat([ids, step[:, None]], dim=1)
     assert got == ReaderTokenizer.decode(ids[0, 1:].tolist())
+
+
+def test_an_aligned_reader_decodes_like_a_full_forward_with_its_glimpses(reader):
+    # the cached greedy read-back (positions stepped per character, cells from them) must be what a
+    # full forward over the same inputs (positions and glimpsed cells from the ids) predicts, step by step
+    line = render_lines(TEXT[:300], reader.config.render)[0]
+    got = reader.transcribe([line.image], max_new_tokens=10)[0]
+    pixels = reader.pixels([line.image])
+    ids = torch.tensor([[ReaderTokenizer.transcribe]])
+    with torch.no_grad():
+        for _ in range(10):
+            step = reader(pixels, ids).logits[:, -1].argmax(-1)
+            ids = torch.cat([ids, step[:, None]], dim=1)
+            if int(step) == ReaderTokenizer.eos:
+                break
+    assert got == ReaderTokenizer.decode(ids[0, 1:].tolist())
+    # input k glimpses slot k mod 12 of token k // 12 (16 slots a token); none past the page's 96 characters
+    cells = reader.layout.cells(list(range(1, 100)), 1, 8)
+    assert cells[:14] == [*range(12), 16, 17] and cells[95] == 7 * 16 + 11 and cells[96:] == [-1] * 3

@@ -1,9 +1,8 @@
-from pathlib import Path
 
 import pytest
 
 from glyphctx.errors import FontError
-from glyphctx.render.fonts import FAMILIES, _font_tables, fonts_dir, font_path, load_face
+from glyphctx.render.fonts import FAMILIES, _font_tables, font_path, fonts_dir, load_face
 
 
 def test_every_shipped_family_has_its_file_and_a_licence():

@@ -46,12 +46,14 @@ def test_spans_cover_the_text_and_every_character_is_drawn_once(align, columns):
     check_spans(CHAPTER, pages)
     assert drawn_text(CHAPTER, pages) == "".join(CHAPTER.split())
     col_width = config.text_width_pt * config.scale
-    lefts = [(config.margin_left + c * (config.text_width_pt + config.column_gap)) * config.scale for c in range(columns)]
+    lefts = [
+        (config.margin_left + c * (config.text_width_pt + config.column_gap)) * config.scale for c in range(columns)
+    ]
     for page in pages:
         for line in page.lines:
             # each line sits inside one column
             box, x = line.items[0] if line.items else ("", lefts[0])
-            column_left = max(l for l in lefts if l <= x + 1e-6)
+            column_left = max(left for left in lefts if left <= x + 1e-6)
             for box, x in line.items:
                 assert x >= column_left - 1e-6
                 assert x + words.width(box) <= column_left + col_width + 1e-6

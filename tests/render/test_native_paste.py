@@ -12,7 +12,9 @@ from glyphctx.render.raster import _paste_at, _paste_lines
 from glyphctx.render.words import Cell
 
 blit = native.blit
-pytestmark = pytest.mark.skipif(blit is None, reason="the C extension glyphctx.render._blit was not built (no compiler?)")
+pytestmark = pytest.mark.skipif(
+    blit is None, reason="the C extension glyphctx.render._blit was not built (no compiler?)"
+)
 
 BAND = 7
 

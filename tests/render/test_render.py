@@ -88,11 +88,15 @@ def test_rendering_is_deterministic():
 
 def test_progress_is_reported_per_page():
     seen = []
-    result = render_text(CHAPTER, RenderConfig(page_width=200, page_height=200), progress=lambda d, t: seen.append((d, t)))
+    result = render_text(
+        CHAPTER, RenderConfig(page_width=200, page_height=200), progress=lambda d, t: seen.append((d, t))
+    )
     assert seen[-1] == (len(result.pages), len(result.pages)) and len(seen) == len(result.pages)
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed (apt install tesseract-ocr)")
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract-ocr is not installed (apt install tesseract-ocr)"
+)
 @pytest.mark.parametrize("preset, upscale", [("legible", 1), ("glyph-like", 3)])
 def test_tesseract_reads_back_what_was_rendered(preset, upscale, monkeypatch):
     """Proof the renderer draws the right text: an OCR engine reads it back almost perfectly."""

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from glyphctx.render import RenderConfig, render_text, word_cache
-from glyphctx.render.words import BATCH_MIN_WORDS, WordCache
 from glyphctx.render.presets import load_preset
+from glyphctx.render.words import BATCH_MIN_WORDS, WordCache
 
 TEXT = (
     "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be "

@@ -7,20 +7,14 @@ import typer
 from typer.testing import CliRunner
 
 from glyphctx.cli.search import search
-from glyphctx.render.config import RenderConfig
 from glyphctx.pipelines.search_pool import RayPool, make_pool
+from glyphctx.render.config import RenderConfig
+from tests.search_corpus import write_book
 
 app = typer.Typer()
 app.command()(search)
 app.command("noop")(lambda: None)  # two commands: `search` stays a sub-command, as in the real app
 
-
-def _corpus(folder):
-    paragraph = ("The river ran slowly past the old mill, and the miller counted his sacks of grain twice "
-                 "before the evening bell. ")
-    chapters = "\n\n".join(f"CHAPTER {n}.\n\n" + (paragraph * 5 + "\n\n") * 3 for n in range(1, 9))
-    (folder / "book.txt").write_text(chapters, encoding="utf-8")
-    return folder / "book.txt"
 
 
 ARGS = ["search", "--population", "4", "--generations", "1", "--sample-chars", "1200", "--pages-read", "1",
@@ -28,7 +22,7 @@ ARGS = ["search", "--population", "4", "--generations", "1", "--sample-chars", "
 
 
 def test_search_writes_every_output_and_resumes(tmp_path):
-    book = _corpus(tmp_path)
+    book = write_book(tmp_path)
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ARGS + ["--corpus", str(book), "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -63,7 +57,7 @@ def test_search_writes_every_output_and_resumes(tmp_path):
 
 def test_missing_tesseract_fails_before_any_work(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on the PATH
-    result = CliRunner().invoke(app, ARGS + ["--corpus", str(_corpus(tmp_path)), "-o", str(tmp_path / "x")])
+    result = CliRunner().invoke(app, ARGS + ["--corpus", str(write_book(tmp_path)), "-o", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "apt-get install tesseract-ocr" in result.output
     assert not (tmp_path / "x" / "candidates.jsonl").exists()

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
+from glyphctx.common.metrics import char_accuracy
 from glyphctx.normalise import normalise_text
 from glyphctx.render import render_text
 from glyphctx.render.config import RenderConfig
 from glyphctx.search.errors import OracleError
 from glyphctx.search.fitness import read_pages
-from glyphctx.common.metrics import char_accuracy
 from glyphctx.search.oracles import make_oracle
 from glyphctx.search.oracles.tesseract import TesseractOracle
 from glyphctx.tokens import get_profile

@@ -125,7 +125,10 @@ Fitzwilliam Darcy.
 """
     out = normalise_text(text)
     assert out.startswith("CHAPTER I.\n\nCONTENTS\n\nChapter 1 .......... The Arrival ............ 1\nChapter 2")
-    assert "a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood." in out
+    assert (
+        "a wife. However little known the feelings or views of such a man may be on his first entering a "
+        "neighbourhood." in out
+    )
     assert out.endswith("\n\nYours sincerely,\nFitzwilliam Darcy.")
 
 
@@ -141,7 +144,10 @@ What immortal hand or eye,
 Could frame thy fearful symmetry?
 """
     out = normalise_text(text)
-    assert out.endswith("\n\nTyger Tyger, burning bright,\nIn the forests of the night;\nWhat immortal hand or eye,\nCould frame thy fearful symmetry?")
+    assert out.endswith(
+        "\n\nTyger Tyger, burning bright,\nIn the forests of the night;\nWhat immortal hand or eye,\n"
+        "Could frame thy fearful symmetry?"
+    )
     assert "grey over the hills, and the shepherd" in out
 
 
@@ -221,11 +227,12 @@ def test_paragraph_with_indented_first_line_reflows():
 
 # --- Markdown ------------------------------------------------------------------------------------
 
+# The two trailing spaces of a Markdown hard break are written "\x20\x20" so that editors keep them.
 MARKDOWN = """\
 # A title
 
 Some paragraph text that has been wrapped
-by an editor at a short width, and goes on.  
+by an editor at a short width, and goes on.\x20\x20
 After a hard break.
 
 * an item whose text is long and

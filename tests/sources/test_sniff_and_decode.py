@@ -120,7 +120,11 @@ def _zip_bytes(members: dict[str, bytes], first: tuple[str, bytes] | None = None
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "unsupported", "Office 97-2003"),
         (_zip_bytes({"a.txt": b"x"}), "binary", "ZIP archive"),
         (_zip_bytes({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"}), "unsupported", "Word document"),
-        (_zip_bytes({"META-INF/container.xml": b"<c/>"}, first=("mimetype", b"application/epub+zip")), "unsupported", "EPUB"),
+        (
+            _zip_bytes({"META-INF/container.xml": b"<c/>"}, first=("mimetype", b"application/epub+zip")),
+            "unsupported",
+            "EPUB",
+        ),
         (b"MZ is how this text begins, and it is still text.", "unknown", None),
         (b"BM and the like are just letters here.", "unknown", None),
         (b"This text mentions the %PDF-1.4 header but is not a PDF.", "unknown", None),

@@ -4,9 +4,9 @@ import textwrap
 
 import pytest
 
+from glyphctx.common.corpus import SINGLE_CHAPTER_HELD_OUT
 from glyphctx.errors import ConfigError, TokenizerError
 from glyphctx.train import ByteTokenizer, load_corpus
-from glyphctx.common.corpus import SINGLE_CHAPTER_HELD_OUT
 from tests.train.helpers import CORPUS, DATA
 
 
