@@ -18,7 +18,7 @@ for the re-rendered collection) and encoding once, its questions' generations ea
 an untrained tiny-reader is saved (seeded) and used: the times depend on the reader's size, not on
 what it learned.
 
-    python benchmarks/ask_many_stored_tokens.py [--reader runs/tiny-reader] [--documents 12] [--chars 6000]
+    python benchmarks/ask_many_stored_tokens.py [--reader runs/tiny-qa] [--documents 12] [--chars 6000]
         [--questions 2] [--max-new-tokens 8] [--workers 2] [--repeats 2] [--keep DIR]
 """
 
