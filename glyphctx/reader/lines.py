@@ -24,7 +24,6 @@ FONT_SIZE_STEPS = (-0.5, 0.0, 0.5)
 class Line:
     image: np.ndarray
     text: str  # what the line shows from its left margin: indentation kept, the break after it dropped
-    span: tuple[int, int] = (0, 0)  # [start, end) in the normalised text it was drawn from
 
 
 def render_lines(text: str, config: RenderConfig) -> list[Line]:
@@ -33,15 +32,9 @@ def render_lines(text: str, config: RenderConfig) -> list[Line]:
     A line keeps its leading spaces (an indented letter or verse): they are cells of the page like any
     character, and a reader whose positions follow the characters must count them to stay aligned.
     """
-    return drawn_lines(text, config)[1]
-
-
-def drawn_lines(text: str, config: RenderConfig) -> tuple[str, list[Line]]:
-    """(the normalised text, its non-empty lines with their spans in it)."""
     result = render_text(text, config)
-    lines = (Line(page.image, result.text[page.span[0]:page.span[1]].rstrip(), tuple(page.span))
-             for page in result.pages)
-    return result.text, [line for line in lines if line.text.strip()]
+    lines = (Line(page.image, result.text[page.span[0]:page.span[1]].rstrip()) for page in result.pages)
+    return [line for line in lines if line.text.strip()]
 
 
 def sample_config(base: RenderConfig, rng: random.Random) -> RenderConfig:
