@@ -1,9 +1,11 @@
 """A page reader: vision encoder + GlyphLM trained together to read the pages glyphctx renders.
 
+    from pathlib import Path
     from glyphctx.reader import GlyphReader
-    reader = GlyphReader.from_pretrained("runs/tiny-reader/final")   # a local folder `glyphctx train` wrote
+    run = Path("runs/tiny-qa")                           # written here by `glyphctx train --preset tiny-qa`
+    reader = GlyphReader.from_pretrained(run / "final")  # a local folder only: nothing is downloaded
     reader.transcribe(pages)                 # each page's text
-    reader.answer(pages, "Who called?")      # a question answered from the visual tokens
+    reader.answer(pages, "Who called?")      # the sentence that answers, found and read off the pages
     reader.answer_text(text, "Who called?")  # the same question from the plain text
 """
 
