@@ -170,7 +170,8 @@ class GlyphReader(nn.Module):
                                       zip(positions[:, prefix:].tolist(), input_ids.tolist())],
                                      device=input_ids.device)
         if cells is not None and self.glimpse is not None:
-            embeds = torch.cat([embeds[:, :prefix], embeds[:, prefix:] + self._glimpses(visual, cells)], dim=1)
+            glimpses = self._glimpses(self._cell_probs(visual), cells)
+            embeds = torch.cat([embeds[:, :prefix], embeds[:, prefix:] + glimpses], dim=1)
         if labels is not None:
             labels = torch.cat([labels.new_full((labels.shape[0], prefix), -100), labels], dim=1)
         pointing = page is not None and labels is not None
@@ -243,9 +244,10 @@ class GlyphReader(nn.Module):
         start = self.layout.page_start(counts, page) if self.layout.aligned else needed
         reading = (start, counts[page], sum(counts[:page])) if self.layout.aligned else None
         position = torch.tensor([[start]], device=self.device)
-        first = self._embed(torch.tensor([[self.tokenizer.transcribe]], device=self.device), position, visual, reading)
+        probs = self._cell_probs(visual) if reading is not None and self.glimpse is not None else None
+        first = self._embed(torch.tensor([[self.tokenizer.transcribe]], device=self.device), position, probs, reading)
         out = self.lm(inputs_embeds=first, position_ids=position, past_key_values=output_cache(out), use_cache=True)
-        return page, self._decode(out, position, max_new_tokens, visual, reading)[0]
+        return page, self._decode(out, position, max_new_tokens, probs, reading)[0]
 
     @torch.inference_mode()
     def answer_text(self, text: str, question: str, max_new_tokens: int = 32) -> str:
@@ -275,27 +277,34 @@ class GlyphReader(nn.Module):
         if page is not None and self.glimpse is not None:
             length = prompt.shape[1]
             cells = self.layout.cells(positions[-length:], *page)
-            glimpses = self._glimpses(visual, torch.tensor([cells] * prompt.shape[0], device=self.device))
+            probs = self._cell_probs(visual)
+            glimpses = self._glimpses(probs, torch.tensor([cells] * prompt.shape[0], device=self.device))
             embeds = torch.cat([embeds[:, :-length], embeds[:, -length:] + glimpses], dim=1)
+        else:
+            probs = None
         out = self.lm(inputs_embeds=embeds, position_ids=position, use_cache=True, logits_to_keep=1)
-        return self._decode(out, position[:, -1:], limit, visual, page)
+        return self._decode(out, position[:, -1:], limit, probs, page)
 
-    def _glimpses(self, visual: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
-        """[B, T, hidden]: the readout's character distribution in each input's cell ([B, T], -1: none), embedded."""
-        probs = self.readout(visual).view(visual.shape[0], -1, 256).softmax(-1)
+    def _cell_probs(self, visual: torch.Tensor) -> torch.Tensor:
+        """[B, tokens x READOUT_SLOTS, 256]: the readout's character distribution in every cell of the prefix
+        (computed once a generation: every read-back step glimpses into it)."""
+        return self.readout(visual).view(visual.shape[0], -1, 256).softmax(-1)
+
+    def _glimpses(self, probs: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
+        """[B, T, hidden]: the distribution in each input's cell ([B, T], -1: none), embedded."""
         picked = probs.gather(1, cells.clamp(min=0)[..., None].expand(-1, -1, 256))
         return self.glimpse(picked) * (cells >= 0)[..., None].to(picked.dtype)
 
-    def _embed(self, token: torch.Tensor, position: torch.Tensor, visual: torch.Tensor | None,
+    def _embed(self, token: torch.Tensor, position: torch.Tensor, probs: torch.Tensor | None,
                page: tuple[int, int, int] | None) -> torch.Tensor:
         """[B, 1] inputs at [B, 1] positions -> their embeddings, with their glimpse in an aligned read-back."""
         embeds = self.lm.model.embed_tokens(token)
-        if page is None or self.glimpse is None:
+        if page is None or probs is None:
             return embeds
         cells = torch.tensor([self.layout.cells(position[:, 0].tolist(), *page)], device=token.device).T
-        return embeds + self._glimpses(visual, cells)
+        return embeds + self._glimpses(probs, cells)
 
-    def _decode(self, out, position: torch.Tensor, limit: int, visual: torch.Tensor | None = None,
+    def _decode(self, out, position: torch.Tensor, limit: int, probs: torch.Tensor | None = None,
                 page: tuple[int, int, int] | None = None) -> list[str]:
         """Greedy decoding on from `out` (the last input's output, its cache) at [B, 1] `position`.
 
@@ -312,7 +321,7 @@ class GlyphReader(nn.Module):
         for _ in range(limit - 1):
             if bool(finished.all()):
                 break
-            out = self.lm(inputs_embeds=self._embed(token[:, None], position, visual, page), position_ids=position,
+            out = self.lm(inputs_embeds=self._embed(token[:, None], position, probs, page), position_ids=position,
                           past_key_values=output_cache(out), use_cache=True)
             token = torch.where(finished, self.tokenizer.eos, out.logits[:, -1].argmax(-1))
             finished |= token == self.tokenizer.eos
